@@ -1,0 +1,240 @@
+import path from 'node:path';
+
+/** Every setting Stoa reads, validated once at start-up and frozen afterwards. */
+export interface Config {
+  host: string;
+  port: number;
+  /** TCP chat port; 0 = any free port, -1 = off. */
+  socketPort: number;
+  dataDir: string;
+  /** Absent: SQLite file in dataDir. */
+  databaseUrl: string | null;
+  /** Absent: in-process shared state. */
+  redisUrl: string | null;
+  /** Prefix for every Redis key and channel, so several deployments can share one Redis. */
+  redisPrefix: string;
+  nodeId: string | null;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  nodeEnv: string;
+  trustProxy: boolean;
+  bodyLimitBytes: number;
+  jwtSecret: string | null;
+  argon2: { memoryKib: number; timeCost: number; parallelism: number };
+  chat: {
+    tokenTtlS: number;
+    idleTimeoutS: number;
+    sweepIntervalS: number;
+    maxFrameBytes: number;
+    maxOutgoingBufferBytes: number;
+    maxMessageChars: number;
+    presenceLeaseS: number;
+    loginAttemptsPerMinute: number;
+    registrationsPerHour: number;
+    messagesPerMinute: number;
+    avatarMaxBytes: number;
+  };
+  smtpUrl: string | null;
+  mailFrom: string;
+  alertEmails: string[];
+  sms: {
+    provider: 'console' | 'ronglian';
+    ronglianBaseUrl: string;
+    ronglianAccountSid: string | null;
+    ronglianAuthToken: string | null;
+    ronglianAppId: string | null;
+    ronglianTemplateId: string | null;
+  };
+  weibo: {
+    clientId: string | null;
+    clientSecret: string | null;
+    redirectUri: string | null;
+    authorizeUrl: string;
+    tokenUrl: string;
+  };
+  google: {
+    clientId: string | null;
+    clientSecret: string | null;
+    redirectUri: string | null;
+    issuer: string;
+  };
+  activationBaseUrl: string | null;
+  studentVerifier: { kind: 'none' | 'http'; url: string | null; okPattern: string | null };
+}
+
+/** Thrown when one or more variables are invalid; lists every problem at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Collects problems while reading variables, so every bad one is reported together. */
+class EnvReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  optional(name: string): string | null {
+    return this.raw(name) ?? null;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!/^-?\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      this.problems.push(`${name}: expected a whole number from ${min} to ${max}, got "${value}"`);
+      return fallback;
+    }
+    return Number(value);
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+    if (['0', 'false', 'no', 'off'].includes(value)) return false;
+    this.problems.push(`${name}: expected true or false, got "${value}"`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      this.problems.push(`${name}: expected one of ${allowed.join(', ')}, got "${value}"`);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  url(name: string, protocols: string[], fallback: string | null = null): string | null {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    try {
+      const parsed = new URL(value);
+      if (!protocols.includes(parsed.protocol)) {
+        this.problems.push(`${name}: expected a ${protocols.join(' or ')} URL, got "${parsed.protocol}"`);
+        return fallback;
+      }
+      return value;
+    } catch {
+      this.problems.push(`${name}: not a valid URL`);
+      return fallback;
+    }
+  }
+
+  regex(name: string): string | null {
+    const value = this.raw(name);
+    if (value === undefined) return null;
+    try {
+      new RegExp(value);
+      return value;
+    } catch {
+      this.problems.push(`${name}: not a valid regular expression`);
+      return null;
+    }
+  }
+}
+
+const HTTP = ['http:', 'https:'];
+
+/** Reads and validates the environment; throws ConfigError naming every invalid variable. */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const r = new EnvReader(env);
+  const redisUrl = r.url('REDIS_URL', ['redis:', 'rediss:']);
+  const config: Config = {
+    host: r.string('HOST', '127.0.0.1'),
+    port: r.int('PORT', 5000, 0, 65535),
+    socketPort: r.int('SOCKET_PORT', 8889, -1, 65535),
+    dataDir: path.resolve(r.string('DATA_DIR', './data')),
+    databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl,
+    redisPrefix: r.string('REDIS_PREFIX', 'stoa:'),
+    nodeId: r.optional('NODE_ID'),
+    logLevel: r.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    nodeEnv: r.string('NODE_ENV', 'production'),
+    trustProxy: r.bool('TRUST_PROXY', false),
+    bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    jwtSecret: r.optional('JWT_SECRET'),
+    argon2: {
+      memoryKib: r.int('ARGON2_MEMORY_KIB', 19456, 64, 4 * 1024 * 1024),
+      timeCost: r.int('ARGON2_TIME_COST', 2, 1, 100),
+      parallelism: r.int('ARGON2_PARALLELISM', 1, 1, 64),
+    },
+    chat: {
+      tokenTtlS: r.int('CHAT_TOKEN_TTL_S', 3600, 1, 365 * 24 * 3600),
+      idleTimeoutS: r.int('CHAT_IDLE_TIMEOUT_S', 300, 1, 24 * 3600),
+      sweepIntervalS: r.int('CHAT_SWEEP_INTERVAL_S', 60, 1, 3600),
+      maxFrameBytes: r.int('CHAT_MAX_FRAME_BYTES', 64 * 1024, 256, 16 * 1024 * 1024),
+      maxOutgoingBufferBytes: r.int('CHAT_MAX_OUTGOING_BUFFER_BYTES', 1024 * 1024, 4096, 256 * 1024 * 1024),
+      maxMessageChars: r.int('CHAT_MAX_MESSAGE_CHARS', 4096, 1, 1024 * 1024),
+      presenceLeaseS: r.int('CHAT_PRESENCE_LEASE_S', 30, 2, 3600),
+      loginAttemptsPerMinute: r.int('CHAT_LOGIN_ATTEMPTS_PER_MINUTE', 10, 1, 1_000_000),
+      registrationsPerHour: r.int('CHAT_REGISTRATIONS_PER_HOUR', 60, 1, 10_000_000),
+      messagesPerMinute: r.int('CHAT_MESSAGES_PER_MINUTE', 120, 1, 10_000_000),
+      avatarMaxBytes: r.int('AVATAR_MAX_BYTES', 2 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+    },
+    smtpUrl: r.url('SMTP_URL', ['smtp:', 'smtps:']),
+    mailFrom: r.string('MAIL_FROM', 'Stoa <stoa@localhost>'),
+    alertEmails: (r.optional('ALERT_EMAILS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    sms: {
+      provider: r.oneOf('SMS_PROVIDER', 'console', ['console', 'ronglian'] as const),
+      ronglianBaseUrl: r.url('RONGLIAN_BASE_URL', HTTP, 'https://app.cloopen.com:8883')!,
+      ronglianAccountSid: r.optional('RONGLIAN_ACCOUNT_SID'),
+      ronglianAuthToken: r.optional('RONGLIAN_AUTH_TOKEN'),
+      ronglianAppId: r.optional('RONGLIAN_APP_ID'),
+      ronglianTemplateId: r.optional('RONGLIAN_TEMPLATE_ID'),
+    },
+    weibo: {
+      clientId: r.optional('WEIBO_CLIENT_ID'),
+      clientSecret: r.optional('WEIBO_CLIENT_SECRET'),
+      redirectUri: r.url('WEIBO_REDIRECT_URI', HTTP),
+      authorizeUrl: r.url('WEIBO_AUTHORIZE_URL', HTTP, 'https://api.weibo.com/oauth2/authorize')!,
+      tokenUrl: r.url('WEIBO_TOKEN_URL', HTTP, 'https://api.weibo.com/oauth2/access_token')!,
+    },
+    google: {
+      clientId: r.optional('GOOGLE_CLIENT_ID'),
+      clientSecret: r.optional('GOOGLE_CLIENT_SECRET'),
+      redirectUri: r.url('GOOGLE_REDIRECT_URI', HTTP),
+      issuer: r.url('GOOGLE_ISSUER', HTTP, 'https://accounts.google.com')!,
+    },
+    activationBaseUrl: r.url('ACTIVATION_BASE_URL', HTTP),
+    studentVerifier: {
+      kind: r.oneOf('STUDENT_VERIFIER', 'none', ['none', 'http'] as const),
+      url: r.url('STUDENT_VERIFIER_URL', HTTP),
+      okPattern: r.regex('STUDENT_VERIFIER_OK'),
+    },
+  };
+  if (config.sms.provider === 'ronglian') {
+    for (const name of ['RONGLIAN_ACCOUNT_SID', 'RONGLIAN_AUTH_TOKEN', 'RONGLIAN_APP_ID', 'RONGLIAN_TEMPLATE_ID']) {
+      if (!r.raw(name)) r.problems.push(`${name}: required when SMS_PROVIDER=ronglian`);
+    }
+  }
+  if (config.studentVerifier.kind === 'http' && !config.studentVerifier.url) {
+    r.problems.push('STUDENT_VERIFIER_URL: required when STUDENT_VERIFIER=http');
+  }
+  if (config.jwtSecret !== null && config.jwtSecret.length < 32) {
+    r.problems.push('JWT_SECRET: must be at least 32 characters');
+  }
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): Readonly<T> {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
