@@ -33,7 +33,7 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: { cause?: unknown; retryAfterMs?: number } = {},
+    readonly details: { cause?: unknown; retryAfterMs?: number; field?: string } = {},
   ) {
     super(message);
     this.name = 'AppError';

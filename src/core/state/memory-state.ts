@@ -92,16 +92,23 @@ export function toRateDecision(result: unknown, points: number): RateDecision {
 }
 
 class MemoryRateLimits implements RateLimits {
+  private readonly limiters = new Map<string, RateLimiterMemory>();
+
   create(name: string, options: { points: number; durationS: number }): RateLimit {
-    const limiter = new RateLimiterMemory({ keyPrefix: name, points: options.points, duration: options.durationS });
+    // One limiter per name, so every caller of the same name spends from the same budget.
+    let limiter = this.limiters.get(name);
+    if (!limiter) {
+      limiter = new RateLimiterMemory({ keyPrefix: name, points: options.points, duration: options.durationS });
+      this.limiters.set(name, limiter);
+    }
     return {
       consume: (key, points = 1) =>
-        limiter.consume(key, points).then(
+        limiter!.consume(key, points).then(
           (res) => toRateDecision(res, options.points),
           (res) => toRateDecision(res, options.points),
         ),
       reset: async (key) => {
-        await limiter.delete(key);
+        await limiter!.delete(key);
       },
     };
   }

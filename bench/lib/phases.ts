@@ -1,0 +1,347 @@
+/**
+ * The two kinds of run bench/chat-fanout.ts makes, each against a freshly
+ * started server that is stopped again at the end (also on errors):
+ *
+ * - fan-out: K receivers log in (TCP/WS mix), then one sender posts at a fixed
+ *   rate through a warm-up and a measurement window; reports deliveries/s inside
+ *   the window, latency of messages sent inside it, and server RSS per client.
+ * - idle: N connections that say (at most) one thing and then sit there; reports
+ *   server RSS per connection and whether they all stay up.
+ *
+ * RSS per connection is (VmRSS after the clients are in - VmRSS before) / clients,
+ * where "before" is taken after one client has already logged in and chatted, so
+ * one-off start-up costs (lazy modules, JIT, first database writes) are not
+ * charged to the connections.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openChatClient, type ChatClient, type Handshake } from './chat-client.js';
+import { preciseNowMs } from './latency-histogram.js';
+import { LoadWorkers, type OpenedTotals, type ReportTotals } from './load-workers.js';
+import { SenderTally, benchMessage, sendAtFixedRate, type SendTotals } from './fixed-rate-sender.js';
+import { startServer, type ProcSample, type RunningServer, type ServerSpec } from './server-process.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BARE_FILE = fileURLToPath(new URL('./bare-broadcaster.ts', import.meta.url));
+const PASSWORD = 'bench-password-1';
+/** Clients per load-generator process at most, well under the 20,000 open-file limit. */
+export const MAX_CLIENTS_PER_WORKER = 9000;
+
+export type ServerKind = 'stoa' | 'bare';
+
+/** Settings shared by every phase, from the command line. */
+export interface BenchSettings {
+  clients: number;
+  rate: number;
+  seconds: number;
+  warmupSeconds: number;
+  drainSeconds: number;
+  wsShare: number;
+  wsDeflate: boolean;
+  messageChars: number;
+  workers: number;
+  concurrency: number;
+  connectTimeoutS: number;
+  idle: number;
+  idleHandshake: Handshake;
+  idleWsShare: number;
+}
+
+/** Kill-now hooks for everything currently running, used by the bench's exit handlers. */
+export const liveProcesses = new Set<{ killNow(): void }>();
+/** Temp data directories to remove on exit. */
+export const liveTempDirs = new Set<string>();
+
+/** The environment Stoa is started with: cheap argon2 (only so thousands of logins finish fast) and limits out of the way. */
+export function stoaEnv(dataDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    PORT: '0',
+    SOCKET_PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    ARGON2_MEMORY_KIB: '64',
+    ARGON2_TIME_COST: '1',
+    CHAT_LOGIN_ATTEMPTS_PER_MINUTE: '1000000',
+    CHAT_REGISTRATIONS_PER_HOUR: '10000000',
+    CHAT_MESSAGES_PER_MINUTE: '10000000',
+  };
+  // SQLite in the temp dir and in-process state: the single-node configuration.
+  delete env.DATABASE_URL;
+  delete env.REDIS_URL;
+  return env;
+}
+
+function serverSpec(kind: ServerKind, dataDir: string): ServerSpec {
+  if (kind === 'bare') {
+    return {
+      name: 'bare',
+      command: process.execPath,
+      args: ['--import', 'tsx', BARE_FILE],
+      cwd: REPO_ROOT,
+      env: { ...process.env, HOST: '127.0.0.1', PORT: '0', SOCKET_PORT: '0' },
+      ipc: true,
+      startTimeoutMs: 30_000,
+    };
+  }
+  return {
+    name: 'stoa',
+    command: process.execPath,
+    args: ['--import', 'tsx', 'src/cli/main.ts', 'serve'],
+    cwd: REPO_ROOT,
+    env: stoaEnv(dataDir),
+    ipc: false,
+    startTimeoutMs: 60_000,
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Starts a server with a fresh data dir; `use` runs with it; server and dir are gone afterwards whatever happens. */
+async function withServer<T>(kind: ServerKind, use: (server: RunningServer) => Promise<T>): Promise<T> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), `stoa-bench-${kind}-`));
+  liveTempDirs.add(dataDir);
+  let server: RunningServer | null = null;
+  try {
+    server = await startServer(serverSpec(kind, dataDir));
+    liveProcesses.add(server);
+    return await use(server);
+  } finally {
+    if (server) {
+      await server.stop();
+      liveProcesses.delete(server);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+    liveTempDirs.delete(dataDir);
+  }
+}
+
+async function withWorkers<T>(count: number, use: (workers: LoadWorkers) => Promise<T>): Promise<T> {
+  const workers = new LoadWorkers(count);
+  liveProcesses.add(workers);
+  try {
+    return await use(workers);
+  } finally {
+    await workers.close();
+    liveProcesses.delete(workers);
+  }
+}
+
+/**
+ * Logs in one client, has it chat once and waits for its own broadcast: warms the server's
+ * login and broadcast paths before the memory baseline, and proves the room works at all.
+ */
+async function openWarmSender(server: RunningServer, tally: SenderTally): Promise<ChatClient> {
+  const client = await openChatClient({
+    target: server.target,
+    transport: 'tcp',
+    handshake: 'login',
+    username: 'bench_sender',
+    password: PASSWORD,
+    timeoutMs: 30_000,
+    wsDeflate: false,
+    onBroadcast: tally.onBroadcast,
+    onOther: tally.onOther,
+  });
+  client.sendJson({ type: 'chat', token: client.token ?? '', message: benchMessage(-1, 16, preciseNowMs()) });
+  const deadline = Date.now() + 10_000;
+  while (tally.ownBroadcasts === 0 && Date.now() < deadline) await sleep(20);
+  if (tally.ownBroadcasts === 0) {
+    client.close();
+    throw new Error(`${server.name}: the sender's first chat message never came back (replies: ${JSON.stringify(tally.replies)})`);
+  }
+  return client;
+}
+
+function workerCount(settings: BenchSettings, clients: number): number {
+  return Math.max(settings.workers, Math.ceil(clients / MAX_CLIENTS_PER_WORKER));
+}
+
+/** What one fan-out run measured. */
+export interface FanoutResult {
+  server: ServerKind;
+  requested: number;
+  opened: OpenedTotals;
+  send: SendTotals;
+  report: ReportTotals;
+  windowSeconds: number;
+  deliveriesPerS: number;
+  /** Deliveries of window messages / (window messages x receivers ready). */
+  completeness: number;
+  rssBefore: ProcSample;
+  rssAfterConnect: ProcSample;
+  rssAfterRun: ProcSample | null;
+  rssPerConnKb: number;
+  /** CPU use during the window, % of one core. */
+  serverCpuPct: number;
+  loadCpuPct: number;
+  serverOtherLines: number;
+  serverExit: string;
+}
+
+function cpuPct(start: Array<ProcSample | null>, end: Array<ProcSample | null>, ms: number): number {
+  let used = 0;
+  start.forEach((s, i) => {
+    const e = end[i];
+    if (s && e) used += e.cpuMs - s.cpuMs;
+  });
+  return (used / ms) * 100;
+}
+
+/** One fan-out run against a fresh `kind` server. */
+export function runFanout(kind: ServerKind, settings: BenchSettings): Promise<FanoutResult> {
+  return withServer(kind, async (server) => {
+    const tally = new SenderTally();
+    const sender = await openWarmSender(server, tally);
+    try {
+      return await withWorkers(workerCount(settings, settings.clients), async (workers) => {
+        await sleep(500);
+        const rssBefore = mustSample(server);
+        const opened = await workers.open(
+          {
+            target: server.target,
+            handshake: 'login',
+            wsShare: settings.wsShare,
+            usernamePrefix: 'fan_',
+            password: PASSWORD,
+            concurrency: Math.ceil(settings.concurrency / workers.pids.length),
+            clientTimeoutMs: 60_000,
+            phaseTimeoutMs: settings.connectTimeoutS * 1000,
+            wsDeflate: settings.wsDeflate,
+          },
+          settings.clients,
+          `${kind} clients logging in`,
+        );
+        await sleep(1000);
+        const rssAfterConnect = mustSample(server);
+        process.stderr.write(`  ${kind}: ${opened.ready} clients in, sending ${settings.rate} msg/s for ${settings.warmupSeconds} s warm-up + ${settings.seconds} s measured\n`);
+
+        const startMs = preciseNowMs() + 300;
+        const windowStartMs = startMs + settings.warmupSeconds * 1000;
+        const endMs = windowStartMs + settings.seconds * 1000;
+        workers.setWindow(windowStartMs, endMs);
+        let cpuStart: Array<ProcSample | null> = [];
+        let cpuEnd: Array<ProcSample | null> = [];
+        const sampleAll = () => [server.sample(), ...workers.samples()];
+        const startTimer = setTimeout(() => (cpuStart = sampleAll()), windowStartMs - preciseNowMs());
+        const endTimer = setTimeout(() => (cpuEnd = sampleAll()), endMs - preciseNowMs());
+        let send: SendTotals;
+        try {
+          send = await sendAtFixedRate({ client: sender, tally, rate: settings.rate, startMs, windowStartMs, endMs, messageChars: settings.messageChars });
+          await sleep(Math.max(0, endMs - preciseNowMs()) + 20);
+        } finally {
+          clearTimeout(startTimer);
+          clearTimeout(endTimer);
+        }
+        if (cpuEnd.length === 0) cpuEnd = sampleAll();
+
+        // Late deliveries of window messages still count for completeness and latency: wait for them, bounded.
+        const expected = send.sentInWindow * opened.ready;
+        const drainUntil = Date.now() + settings.drainSeconds * 1000;
+        let report = await workers.report();
+        while (report.deliveriesOfWindowMessages < expected - report.dropped * send.sentInWindow && Date.now() < drainUntil) {
+          await sleep(250);
+          report = await workers.report();
+        }
+        const windowSeconds = settings.seconds;
+        return {
+          server: kind,
+          requested: settings.clients,
+          opened,
+          send,
+          report,
+          windowSeconds,
+          deliveriesPerS: report.receivedInWindow / windowSeconds,
+          completeness: expected === 0 ? 0 : report.deliveriesOfWindowMessages / expected,
+          rssBefore,
+          rssAfterConnect,
+          rssAfterRun: server.sample(),
+          rssPerConnKb: opened.ready === 0 ? Number.NaN : (rssAfterConnect.rssKb - rssBefore.rssKb) / opened.ready,
+          serverCpuPct: cpuPct(cpuStart.slice(0, 1), cpuEnd.slice(0, 1), windowSeconds * 1000),
+          loadCpuPct: cpuPct(cpuStart.slice(1), cpuEnd.slice(1), windowSeconds * 1000),
+          serverOtherLines: server.otherLines(),
+          serverExit: server.exitInfo(),
+        };
+      });
+    } finally {
+      sender.close();
+    }
+  });
+}
+
+/** What one idle run measured. */
+export interface IdleResult {
+  requested: number;
+  handshake: Handshake;
+  wsShare: number;
+  opened: OpenedTotals;
+  rssBefore: ProcSample;
+  rssAfter: ProcSample;
+  rssPerConnKb: number;
+  /** Connections still up after the hold, and why the others ended. */
+  live: number;
+  dropReasons: Record<string, number>;
+  holdSeconds: number;
+  serverOtherLines: number;
+}
+
+/** Opens `settings.idle` idle connections to a fresh Stoa, holds them, and measures its memory. */
+export function runIdle(settings: BenchSettings, holdSeconds = 5): Promise<IdleResult> {
+  return withServer('stoa', async (server) => {
+    const tally = new SenderTally();
+    const warm = await openWarmSender(server, tally);
+    try {
+      return await withWorkers(workerCount(settings, settings.idle), async (workers) => {
+        await sleep(500);
+        const rssBefore = mustSample(server);
+        workers.setWindow(0, 0);
+        const opened = await workers.open(
+          {
+            target: server.target,
+            handshake: settings.idleHandshake,
+            wsShare: settings.idleWsShare,
+            usernamePrefix: 'idle_',
+            password: PASSWORD,
+            concurrency: Math.ceil(settings.concurrency / workers.pids.length),
+            clientTimeoutMs: 60_000,
+            phaseTimeoutMs: settings.connectTimeoutS * 1000,
+            wsDeflate: settings.wsDeflate,
+          },
+          settings.idle,
+          'idle connections opening',
+        );
+        process.stderr.write(`  idle: ${opened.ready} connections open, holding ${holdSeconds} s\n`);
+        await sleep(holdSeconds * 1000);
+        const rssAfter = mustSample(server);
+        const report = await workers.report();
+        return {
+          requested: settings.idle,
+          handshake: settings.idleHandshake,
+          wsShare: settings.idleWsShare,
+          opened,
+          rssBefore,
+          rssAfter,
+          rssPerConnKb: opened.ready === 0 ? Number.NaN : (rssAfter.rssKb - rssBefore.rssKb) / opened.ready,
+          live: report.live,
+          dropReasons: report.dropReasons,
+          holdSeconds,
+          serverOtherLines: server.otherLines(),
+        };
+      });
+    } finally {
+      warm.close();
+    }
+  });
+}
+
+function mustSample(server: RunningServer): ProcSample {
+  const sample = server.sample();
+  if (!sample) throw new Error(`${server.name} is gone (${server.exitInfo()})`);
+  return sample;
+}

@@ -1,0 +1,83 @@
+import { randomHex } from '../lib/crypto.js';
+import { systemClock, type Clock } from '../lib/clock.js';
+import type { Logger } from 'pino';
+import type { Kysely } from 'kysely';
+import { createJwtKit, loadJwtSecret, type JwtKit } from './auth/jwt.js';
+import type { Config } from './config.js';
+import { openDatabase } from './db/database.js';
+import type { Database, DialectName } from './db/schema.js';
+import { createLogger } from './log.js';
+import { Hub } from './realtime/hub.js';
+import { createMemoryState } from './state/memory-state.js';
+import { createRedisState } from './state/redis-state.js';
+import type { SharedState } from './state/types.js';
+import { PasswordHasher } from './users/passwords.js';
+
+/**
+ * Everything a handler may touch, built once and passed as a plain argument: no
+ * globals, no container. Anything with a side effect sits behind one of these fields.
+ */
+export interface App {
+  readonly config: Readonly<Config>;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  readonly state: SharedState;
+  readonly hub: Hub;
+  readonly passwords: PasswordHasher;
+  readonly jwt: JwtKit;
+  /** This process's id among the nodes sharing one Redis. */
+  readonly nodeId: string;
+  /** Checks each dependency; `redis` is null when none is configured. */
+  readiness(): Promise<{ database: boolean; redis: boolean | null }>;
+  close(): Promise<void>;
+}
+
+/** Replaceable parts, for tests. */
+export interface AppOverrides {
+  clock?: Clock;
+  log?: Logger;
+}
+
+/** Opens the database and shared state and wires the engine together. Migrations run in the server start-up. */
+export async function createApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<App> {
+  const clock = overrides.clock ?? systemClock;
+  const log = overrides.log ?? createLogger(config.logLevel);
+  const nodeId = config.nodeId ?? `node-${randomHex(4)}`;
+  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const state = config.redisUrl
+    ? createRedisState({ url: config.redisUrl, prefix: config.redisPrefix, log })
+    : createMemoryState(clock);
+  const hub = new Hub({
+    nodeId,
+    clock,
+    log,
+    pubsub: state.pubsub,
+    presence: state.presence,
+    presenceLeaseMs: config.chat.presenceLeaseS * 1000,
+    idleTimeoutMs: config.chat.idleTimeoutS * 1000,
+  });
+  const jwt = createJwtKit(loadJwtSecret(config.jwtSecret, config.dataDir), clock, state.kv);
+  const check = async (probe: () => Promise<void>) => probe().then(() => true, () => false);
+  return {
+    config,
+    log,
+    clock,
+    db: database.db,
+    dialect: database.dialect,
+    state,
+    hub,
+    passwords: new PasswordHasher(config.argon2),
+    jwt,
+    nodeId,
+    readiness: async () => ({
+      database: await check(database.ping),
+      redis: state.kind === 'redis' ? await check(() => state.ping()) : null,
+    }),
+    close: async () => {
+      await state.close();
+      await database.close();
+    },
+  };
+}

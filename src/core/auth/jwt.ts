@@ -1,0 +1,65 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
+import type { Clock } from '../../lib/clock.js';
+import { randomHex } from '../../lib/crypto.js';
+import type { KeyValueStore } from '../state/types.js';
+
+/** HS256 signing and checking with revocation by `jti`, for the surfaces whose clients expect JWTs. */
+export interface JwtKit {
+  /** Signs `claims` with iat, nbf, exp and a fresh jti. */
+  sign(claims: Record<string, unknown>, expiresInS: number): Promise<string>;
+  /** The payload when the signature, times and revocation list all pass; otherwise null. */
+  verify(token: string): Promise<JWTPayload | null>;
+  /** Stops a token working at once, until it would have expired anyway. */
+  revoke(payload: JWTPayload): Promise<void>;
+}
+
+/**
+ * The signing secret: JWT_SECRET when set, otherwise a random one generated once into
+ * `dataDir/jwt-secret` (mode 0600) so tokens survive restarts.
+ */
+export function loadJwtSecret(configured: string | null, dataDir: string): Uint8Array {
+  if (configured) return new TextEncoder().encode(configured);
+  const file = path.join(dataDir, 'jwt-secret');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomHex(32), { mode: 0o600, flag: 'wx' });
+  }
+  chmodSync(file, 0o600);
+  return new TextEncoder().encode(readFileSync(file, 'utf8').trim());
+}
+
+/** Builds the kit over a secret, the injected clock and the shared key-value store (revocations). */
+export function createJwtKit(secret: Uint8Array, clock: Clock, kv: KeyValueStore): JwtKit {
+  const revokedKey = (jti: string) => `jwt-revoked:${jti}`;
+  return {
+    async sign(claims, expiresInS) {
+      const nowS = Math.floor(clock.now() / 1000);
+      return new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setIssuedAt(nowS)
+        .setNotBefore(nowS)
+        .setExpirationTime(nowS + expiresInS)
+        .setJti(randomHex(16))
+        .sign(secret);
+    },
+    async verify(token) {
+      try {
+        const { payload } = await jwtVerify(token, secret, {
+          algorithms: ['HS256'],
+          currentDate: new Date(clock.now()),
+        });
+        if (payload.jti && (await kv.get(revokedKey(payload.jti))) !== null) return null;
+        return payload;
+      } catch {
+        return null;
+      }
+    },
+    async revoke(payload) {
+      if (!payload.jti) return;
+      const ttlMs = Math.max(1000, (payload.exp ?? 0) * 1000 - clock.now() + 1000);
+      await kv.set(revokedKey(payload.jti), '1', ttlMs);
+    },
+  };
+}

@@ -1,0 +1,320 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../lib/clock.js';
+import { isAppError } from '../errors.js';
+import type { Presence, PubSub } from '../state/types.js';
+import { OutgoingEvent, type BoundUser, type HubConnection } from './connection.js';
+
+/** Handles one request type arriving on a realtime connection; the returned object is sent back. */
+export type MessageHandler = (conn: HubConnection, message: Record<string, unknown>) => Promise<object | void>;
+
+/** What the hub needs from the rest of the engine. */
+export interface HubDeps {
+  nodeId: string;
+  clock: Clock;
+  log: Logger;
+  pubsub: PubSub;
+  presence: Presence;
+  /** How long a user's one-live-connection lease lasts without a refresh. */
+  presenceLeaseMs: number;
+  /** A connection with no frame for this long is closed by the sweep. */
+  idleTimeoutMs: number;
+}
+
+const RELAY_CHANNEL = 'hub:events';
+const CHAT_TOPIC = '';
+const MAX_TOPICS_PER_CONNECTION = 100;
+const MAX_QUEUED_FRAMES = 64;
+
+const INVALID_JSON = OutgoingEvent.of({ type: 'error', status: 'error', message: 'Invalid JSON' });
+const UNKNOWN_TYPE = OutgoingEvent.of({ type: 'error', status: 'error', message: 'Unknown type' });
+const INTERNAL_ERROR = OutgoingEvent.of({ type: 'error', status: 'error', message: 'Internal error' });
+const UNAVAILABLE = OutgoingEvent.of({ type: 'error', status: 'error', message: 'Service unavailable' });
+const PING = OutgoingEvent.of({ type: 'ping' });
+
+interface Inbox {
+  frames: string[];
+  running: boolean;
+  paused: boolean;
+}
+
+/**
+ * The one place that knows every realtime client on this node, across TCP, WebSocket
+ * and Socket.IO. It routes incoming frames (in order, per connection) to the handlers
+ * surfaces register, keeps topic subscriptions, enforces one live connection per user
+ * through presence leases, and fans events out. Every broadcast goes through pub/sub,
+ * so with Redis behind it several nodes behave as one.
+ */
+export class Hub {
+  private readonly connections = new Map<string, HubConnection>();
+  private readonly chatMembers = new Set<HubConnection>();
+  private readonly subscribers = new Map<string, Set<HubConnection>>();
+  private readonly handlers = new Map<string, MessageHandler>();
+  private readonly topicRules: Array<(topic: string) => boolean> = [];
+  private readonly inboxes = new WeakMap<HubConnection, Inbox>();
+  private readonly localListeners: Array<(topic: string, event: OutgoingEvent) => void> = [];
+  private unsubscribeRelay: (() => Promise<void>) | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private nextId = 1;
+
+  constructor(private readonly deps: HubDeps) {}
+
+  /** Joins the cross-node relay and starts refreshing presence leases. */
+  async start(): Promise<void> {
+    this.unsubscribeRelay = await this.deps.pubsub.subscribe(RELAY_CHANNEL, (message) => this.deliver(message));
+    const every = Math.max(500, Math.floor(this.deps.presenceLeaseMs / 3));
+    this.leaseTimer = setInterval(() => void this.refreshLeases(), every);
+    this.leaseTimer.unref();
+  }
+
+  /** Leaves the relay, closes every connection and releases their leases. */
+  async stop(): Promise<void> {
+    clearInterval(this.leaseTimer);
+    for (const conn of [...this.connections.values()]) {
+      conn.close('server shutting down');
+      await this.remove(conn);
+    }
+    await this.unsubscribeRelay?.();
+  }
+
+  /** A node-unique id for a new connection. */
+  newConnectionId(prefix: string): string {
+    return `${prefix}${this.nextId++}`;
+  }
+
+  /** Registers a handler for request `type` (e.g. the chat surface's `login`). */
+  handle(type: string, handler: MessageHandler): void {
+    if (this.handlers.has(type)) throw new Error(`hub handler for ${type} registered twice`);
+    this.handlers.set(type, handler);
+  }
+
+  /** Lets clients subscribe to topics the rule accepts (surfaces own their topic names). */
+  allowTopics(rule: (topic: string) => boolean): void {
+    this.topicRules.push(rule);
+  }
+
+  /** Observes every event delivered on this node (Socket.IO bridging, tests). */
+  onDeliver(listener: (topic: string, event: OutgoingEvent) => void): void {
+    this.localListeners.push(listener);
+  }
+
+  /** Starts tracking a newly accepted connection. */
+  add(conn: HubConnection): void {
+    this.connections.set(conn.id, conn);
+    this.inboxes.set(conn, { frames: [], running: false, paused: false });
+  }
+
+  /** Forgets a closed connection: its topics, its chat membership and its presence lease. */
+  async remove(conn: HubConnection): Promise<void> {
+    if (!this.connections.delete(conn.id)) return;
+    for (const topic of conn.topics) this.subscribers.get(topic)?.delete(conn);
+    conn.topics.clear();
+    await this.releaseUser(conn).catch((err) => this.deps.log.warn({ err }, 'presence release failed'));
+  }
+
+  /** Number of open connections on this node. */
+  get size(): number {
+    return this.connections.size;
+  }
+
+  /** Accepts one received frame; frames of a connection are handled one at a time, in order. */
+  receive(conn: HubConnection, text: string): void {
+    conn.lastActivityAt = this.deps.clock.now();
+    const inbox = this.inboxes.get(conn);
+    if (!inbox) return;
+    inbox.frames.push(text);
+    if (inbox.frames.length > MAX_QUEUED_FRAMES && !inbox.paused) {
+      inbox.paused = true;
+      conn.pauseReading();
+    }
+    if (!inbox.running) void this.drain(conn, inbox);
+  }
+
+  /** Answers a frame the transport could not even split (stray text): Invalid JSON, connection kept. */
+  receiveInvalid(conn: HubConnection): void {
+    conn.lastActivityAt = this.deps.clock.now();
+    conn.send(INVALID_JSON);
+  }
+
+  private async drain(conn: HubConnection, inbox: Inbox): Promise<void> {
+    inbox.running = true;
+    while (inbox.frames.length > 0 && conn.isOpen()) {
+      await this.dispatch(conn, inbox.frames.shift()!);
+      if (inbox.paused && inbox.frames.length <= MAX_QUEUED_FRAMES / 2) {
+        inbox.paused = false;
+        conn.resumeReading();
+      }
+    }
+    inbox.frames.length = 0;
+    inbox.running = false;
+  }
+
+  private async dispatch(conn: HubConnection, text: string): Promise<void> {
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      conn.send(INVALID_JSON);
+      return;
+    }
+    if (!message || typeof message !== 'object' || Array.isArray(message)) {
+      conn.send(UNKNOWN_TYPE);
+      return;
+    }
+    const request = message as Record<string, unknown>;
+    if (request.type === 'subscribe' || request.type === 'unsubscribe') {
+      conn.send(OutgoingEvent.of(this.changeSubscription(conn, request.type, request.topic)));
+      return;
+    }
+    const handler = typeof request.type === 'string' ? this.handlers.get(request.type) : undefined;
+    if (!handler) {
+      conn.send(UNKNOWN_TYPE);
+      return;
+    }
+    try {
+      const reply = await handler(conn, request);
+      if (reply) conn.send(OutgoingEvent.of(reply));
+    } catch (err) {
+      if (isAppError(err) && err.code === 'unavailable') {
+        conn.send(UNAVAILABLE);
+        return;
+      }
+      this.deps.log.error({ err, type: request.type }, 'realtime handler failed');
+      conn.send(INTERNAL_ERROR);
+    }
+  }
+
+  private changeSubscription(conn: HubConnection, action: 'subscribe' | 'unsubscribe', topic: unknown): object {
+    if (typeof topic !== 'string' || topic.length === 0 || topic.length > 200) {
+      return { type: 'error', status: 'error', message: 'topic must be a non-empty string of at most 200 characters' };
+    }
+    if (action === 'unsubscribe') {
+      conn.topics.delete(topic);
+      this.subscribers.get(topic)?.delete(conn);
+      return { type: 'unsubscribed', topic };
+    }
+    if (!this.topicRules.some((rule) => rule(topic))) {
+      return { type: 'error', status: 'error', message: `Unknown topic: ${topic}` };
+    }
+    if (!conn.topics.has(topic) && conn.topics.size >= MAX_TOPICS_PER_CONNECTION) {
+      return { type: 'error', status: 'error', message: `At most ${MAX_TOPICS_PER_CONNECTION} topics per connection` };
+    }
+    conn.topics.add(topic);
+    let set = this.subscribers.get(topic);
+    if (!set) this.subscribers.set(topic, (set = new Set()));
+    set.add(conn);
+    return { type: 'subscribed', topic };
+  }
+
+  /** Sends a chat event to every logged-in chat client on every node. */
+  async broadcastChat(event: object): Promise<void> {
+    await this.deps.pubsub.publish(RELAY_CHANNEL, `${CHAT_TOPIC}\n${JSON.stringify(event)}`);
+  }
+
+  /** Sends an event (which gets a `topic` field) to every subscriber of `topic` on every node. */
+  async publish(topic: string, event: Record<string, unknown>): Promise<void> {
+    if (topic.includes('\n')) throw new Error('topic names cannot contain newlines');
+    await this.deps.pubsub.publish(RELAY_CHANNEL, `${topic}\n${JSON.stringify({ topic, ...event })}`);
+  }
+
+  private deliver(message: string): void {
+    const cut = message.indexOf('\n');
+    if (cut < 0) return;
+    const topic = message.slice(0, cut);
+    const event = new OutgoingEvent(message.slice(cut + 1));
+    const targets = topic === CHAT_TOPIC ? this.chatMembers : this.subscribers.get(topic);
+    if (targets) for (const conn of targets) conn.send(event);
+    for (const listener of this.localListeners) listener(topic, event);
+  }
+
+  private presenceKey(userId: number): string {
+    return `chat-user:${userId}`;
+  }
+
+  private holderId(conn: HubConnection): string {
+    return `${this.deps.nodeId}/${conn.id}`;
+  }
+
+  private localHolder(holder: string): HubConnection | undefined {
+    const prefix = `${this.deps.nodeId}/`;
+    return holder.startsWith(prefix) ? this.connections.get(holder.slice(prefix.length)) : undefined;
+  }
+
+  /**
+   * Makes `conn` the user's one live connection. If another connection holds the user,
+   * it is probed with `{"type":"ping"}`; a dead one is dropped and the claim proceeds.
+   */
+  async claimUser(conn: HubConnection, user: BoundUser): Promise<boolean> {
+    if (conn.user && conn.user.id !== user.id) await this.releaseUser(conn);
+    const key = this.presenceKey(user.id);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (await this.deps.presence.claim(key, this.holderId(conn), this.deps.presenceLeaseMs)) {
+        conn.user = user;
+        this.chatMembers.add(conn);
+        return true;
+      }
+      const current = await this.deps.presence.holderOf(key);
+      if (current === null) continue;
+      if (!(await this.dropIfDead(key, current))) return false;
+    }
+    return false;
+  }
+
+  /** True when the user holds a live connection anywhere; a dead local holder is cleaned up first. */
+  async isUserLive(userId: number): Promise<boolean> {
+    const key = this.presenceKey(userId);
+    const current = await this.deps.presence.holderOf(key);
+    if (current === null) return false;
+    return !(await this.dropIfDead(key, current));
+  }
+
+  /** Returns true when the holder was dead (and is now gone). */
+  private async dropIfDead(key: string, holder: string): Promise<boolean> {
+    const local = this.localHolder(holder);
+    const ours = holder.startsWith(`${this.deps.nodeId}/`);
+    if (ours && local && local.isOpen() && local.send(PING)) return false;
+    if (!ours) return false;
+    if (local) {
+      local.close('replaced: connection no longer answers');
+      await this.remove(local);
+    }
+    await this.deps.presence.release(key, holder);
+    return true;
+  }
+
+  /** Ends the chat identity of a connection (logout, disconnect). */
+  async releaseUser(conn: HubConnection): Promise<void> {
+    const user = conn.user;
+    if (!user) return;
+    conn.user = null;
+    this.chatMembers.delete(conn);
+    await this.deps.presence.release(this.presenceKey(user.id), this.holderId(conn));
+  }
+
+  private async refreshLeases(): Promise<void> {
+    const entries = [...this.chatMembers].map((conn) => ({
+      key: this.presenceKey(conn.user!.id),
+      holder: this.holderId(conn),
+    }));
+    if (entries.length === 0) return;
+    try {
+      await this.deps.presence.refreshMany(entries, this.deps.presenceLeaseMs);
+    } catch (err) {
+      this.deps.log.warn({ err }, 'presence lease refresh failed');
+    }
+  }
+
+  /** Closes connections with no frame for the idle timeout; returns how many. Runs every sweep interval. */
+  sweepIdle(): number {
+    const cutoff = this.deps.clock.now() - this.deps.idleTimeoutMs;
+    let closed = 0;
+    for (const conn of this.connections.values()) {
+      const sweepable = conn.transport === 'tcp' || conn.user !== null;
+      if (sweepable && conn.lastActivityAt <= cutoff) {
+        conn.close('idle');
+        void this.remove(conn);
+        closed++;
+      }
+    }
+    return closed;
+  }
+}

@@ -1,0 +1,99 @@
+import { pbkdf2 } from 'node:crypto';
+import { promisify } from 'node:util';
+import argon2 from 'argon2';
+import { md5Hex, safeEqual } from '../../lib/crypto.js';
+
+const pbkdf2Async = promisify(pbkdf2);
+
+/** argon2id cost parameters (OWASP's minimum by default: 19 MiB, t=2, p=1). */
+export interface Argon2Params {
+  memoryKib: number;
+  timeCost: number;
+  parallelism: number;
+}
+
+/** What checking a password against a stored hash found. */
+export interface PasswordCheck {
+  ok: boolean;
+  /** True when the stored form is legacy or weaker than today's parameters: store a fresh hash. */
+  needsRehash: boolean;
+}
+
+/**
+ * Stored forms:
+ * - `$argon2id$...`: current.
+ * - `md5-argon2id$<argon2id of the MD5 hex>`: an imported unsalted MD5, wrapped so no MD5 rests on disk.
+ * - `pbkdf2:sha256:<iterations>$<salt>$<hex>`: Werkzeug, as Flask apps store it.
+ * - `md5$<hex>` and `plain$<text>`: raw legacy forms other tools may have written; accepted once.
+ */
+const WRAPPED_MD5 = 'md5-argon2id$';
+
+/** Hashes and checks passwords; argon2 runs on libuv's thread pool, so the event loop never waits on it. */
+export class PasswordHasher {
+  private readonly options: argon2.Options & { raw?: false };
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(private readonly params: Argon2Params) {
+    this.options = {
+      type: argon2.argon2id,
+      memoryCost: params.memoryKib,
+      timeCost: params.timeCost,
+      parallelism: params.parallelism,
+    };
+  }
+
+  /** A new argon2id hash of `password`. */
+  hash(password: string): Promise<string> {
+    return argon2.hash(password, this.options);
+  }
+
+  /** Wraps an unsalted MD5 hex digest (from an import) in argon2id. */
+  async wrapLegacyMd5(md5HexDigest: string): Promise<string> {
+    return WRAPPED_MD5 + (await argon2.hash(md5HexDigest.toLowerCase(), this.options));
+  }
+
+  /** Checks `password` against any stored form; `stored` null (unknown user) still costs one argon2 verify. */
+  async verify(stored: string | null, password: string): Promise<PasswordCheck> {
+    if (stored === null) {
+      await argon2.verify(await this.dummy(), password).catch(() => false);
+      return { ok: false, needsRehash: false };
+    }
+    if (stored.startsWith('$argon2')) {
+      const ok = await argon2.verify(stored, password).catch(() => false);
+      return { ok, needsRehash: ok && argon2.needsRehash(stored, this.options) };
+    }
+    if (stored.startsWith(WRAPPED_MD5)) {
+      const ok = await argon2.verify(stored.slice(WRAPPED_MD5.length), md5Hex(password)).catch(() => false);
+      return { ok, needsRehash: ok };
+    }
+    if (stored.startsWith('pbkdf2:')) return { ok: await verifyWerkzeug(stored, password), needsRehash: true };
+    if (stored.startsWith('md5$')) return { ok: safeEqual(stored.slice(4).toLowerCase(), md5Hex(password)), needsRehash: true };
+    if (stored.startsWith('plain$')) return { ok: safeEqual(stored.slice(6), password), needsRehash: true };
+    await argon2.verify(await this.dummy(), password).catch(() => false);
+    return { ok: false, needsRehash: false };
+  }
+
+  /** A hash of a random string, so unknown users take as long as known ones. */
+  private dummy(): Promise<string> {
+    return (this.dummyHash ??= this.hash(`dummy-${Math.random()}`));
+  }
+}
+
+/** Werkzeug's `pbkdf2:sha256[:iterations]$salt$hexdigest`; the salt is used as UTF-8 text. */
+async function verifyWerkzeug(stored: string, password: string): Promise<boolean> {
+  const match = /^pbkdf2:(sha256|sha512|sha1)(?::(\d+))?\$([^$]+)\$([0-9a-f]+)$/.exec(stored);
+  if (!match) return false;
+  const [, digest, iterationsText, salt, expected] = match;
+  const iterations = Number(iterationsText ?? 260000);
+  if (!Number.isSafeInteger(iterations) || iterations < 1 || iterations > 10_000_000) return false;
+  const derived = await pbkdf2Async(password, salt!, iterations, expected!.length / 2, digest!);
+  return safeEqual(derived.toString('hex'), expected!);
+}
+
+/** Classifies a value from an import file: an existing hash we can verify later, or clear text. */
+export function classifyImportedSecret(value: string): 'argon2' | 'werkzeug' | 'md5' | 'plain' {
+  if (value.startsWith('$argon2')) return 'argon2';
+  if (/^pbkdf2:(sha256|sha512|sha1)(:\d+)?\$[^$]+\$[0-9a-f]+$/.test(value)) return 'werkzeug';
+  if (/^[0-9a-fA-F]{32}$/.test(value)) return 'md5';
+  return 'plain';
+}

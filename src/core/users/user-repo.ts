@@ -1,0 +1,92 @@
+import type { Executor, User, UserStatus } from '../db/schema.js';
+
+/** Fields a new account may start with; the rest take their defaults. */
+export interface NewUser {
+  username: string;
+  passwordHash: string | null;
+  email?: string | null;
+  phone?: string | null;
+  avatar?: string | null;
+  accessLevel?: number;
+  status?: UserStatus;
+  studentId?: string | null;
+  createdAt: number;
+}
+
+/** Inserts a user and returns its id; a taken username/e-mail/phone surfaces as a unique violation. */
+export async function insertUser(db: Executor, user: NewUser): Promise<number> {
+  const row = await db
+    .insertInto('users')
+    .values({
+      username: user.username,
+      password_hash: user.passwordHash,
+      email: user.email ?? null,
+      phone: user.phone ?? null,
+      avatar: user.avatar ?? null,
+      access_level: user.accessLevel ?? 0,
+      status: user.status ?? 'active',
+      student_id: user.studentId ?? null,
+      created_at: user.createdAt,
+      last_seen_at: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** Looks a user up by exact username. */
+export function findUserByUsername(db: Executor, username: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+}
+
+/** Looks a user up by id. */
+export function findUserById(db: Executor, id: number): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Looks a user up by e-mail (stored lowercased). */
+export function findUserByEmail(db: Executor, email: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
+}
+
+/** Looks a user up by phone number. */
+export function findUserByPhone(db: Executor, phone: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('phone', '=', phone).executeTakeFirst();
+}
+
+/** Replaces a stored password hash (rehash after a legacy login, password change). */
+export async function updatePasswordHash(db: Executor, id: number, hash: string): Promise<void> {
+  await db.updateTable('users').set({ password_hash: hash }).where('id', '=', id).execute();
+}
+
+/** Records activity; callers throttle it. */
+export async function touchLastSeen(db: Executor, id: number, at: number): Promise<void> {
+  await db.updateTable('users').set({ last_seen_at: at }).where('id', '=', id).execute();
+}
+
+/** Sets the avatar file name. */
+export async function updateAvatar(db: Executor, id: number, avatar: string | null): Promise<void> {
+  await db.updateTable('users').set({ avatar }).where('id', '=', id).execute();
+}
+
+/** Sets the access level (admin tooling). */
+export async function updateAccessLevel(db: Executor, id: number, level: number): Promise<void> {
+  await db.updateTable('users').set({ access_level: level }).where('id', '=', id).execute();
+}
+
+/** Users in id order, a page at a time. */
+export function listUsers(db: Executor, options: { afterId?: number; limit: number }): Promise<User[]> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '>', options.afterId ?? 0)
+    .orderBy('id')
+    .limit(options.limit)
+    .execute();
+}
+
+/** Number of users (CLI summaries). */
+export async function countUsers(db: Executor): Promise<number> {
+  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -1,0 +1,41 @@
+import type { Executor } from '../../core/db/schema.js';
+import type { ChatTables } from './tables.js';
+
+/** A history entry joined with its author's current name and avatar. */
+export interface ChatHistoryRow {
+  id: number;
+  username: string;
+  avatar: string | null;
+  message: string;
+  created_at: number;
+}
+
+/** Stores one message; returns its id. */
+export async function insertChatMessage(db: Executor, userId: number, message: string, at: number): Promise<number> {
+  const row = await db
+    .withTables<ChatTables>()
+    .insertInto('chat_messages')
+    .values({ user_id: userId, message, created_at: at })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** The newest `limit` messages, oldest first. */
+export async function latestChatMessages(db: Executor, limit: number): Promise<ChatHistoryRow[]> {
+  const rows = await db
+    .withTables<ChatTables>()
+    .selectFrom('chat_messages')
+    .innerJoin('users', 'users.id', 'chat_messages.user_id')
+    .select([
+      'chat_messages.id',
+      'users.username',
+      'users.avatar',
+      'chat_messages.message',
+      'chat_messages.created_at',
+    ])
+    .orderBy('chat_messages.id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.reverse();
+}
