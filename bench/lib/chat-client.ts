@@ -68,17 +68,30 @@ export class HandshakeError extends Error {
   }
 }
 
-/** The send timestamp at the front of a bench broadcast's message text, NaN when the text is not a broadcast. */
-export function broadcastSendTime(text: string): number {
-  if (text.indexOf('"user":"') < 0) return Number.NaN;
-  const at = text.indexOf('"message":"');
-  if (at < 0) return Number.NaN;
-  return parseFloat(text.slice(at + 11, at + 40));
+const USER_KEY = Buffer.from('"user":"');
+const MESSAGE_KEY = Buffer.from('"message":"');
+const NEWLINE = 0x0a;
+
+/**
+ * The send timestamp at the front of a bench broadcast in `bytes[start, end)`, or null when the
+ * bytes are not recognisably a compact broadcast (then the caller parses them as JSON).
+ */
+function fastBroadcastSendTime(bytes: Buffer, start: number, end: number): number | null {
+  const user = bytes.indexOf(USER_KEY, start);
+  if (user < 0 || user >= end) return null;
+  const at = bytes.indexOf(MESSAGE_KEY, start);
+  if (at < 0 || at >= end) return null;
+  const from = at + MESSAGE_KEY.length;
+  return parseFloat(bytes.latin1Slice(from, Math.min(end, from + 24)));
 }
 
-function isBroadcast(text: string): boolean {
-  return text.indexOf('"user":"') >= 0 && text.indexOf('"message":"') >= 0;
+/** The send timestamp in a broadcast's message text, NaN when there is none. */
+function sendTimeOfText(message: unknown): number {
+  return typeof message === 'string' ? parseFloat(message) : Number.NaN;
 }
+
+/** One buffer for every TCP read in the process: reads are handled synchronously, so no two overlap. */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 
 interface Wire {
   write(text: string): void;
@@ -145,14 +158,19 @@ export function openChatClient(options: ChatClientOptions): Promise<ChatClient> 
       wire!.write(JSON.stringify({ type: 'register', username: options.username, password: options.password }));
     }
 
-    function onText(text: string): void {
+    /** One whole message in `bytes[start, end)`. */
+    function onMessage(bytes: Buffer, start: number, end: number): void {
       if (state === 'ready') {
-        if (isBroadcast(text)) options.onBroadcast?.(broadcastSendTime(text));
-        else if (options.onOther) options.onOther(parseOrRaw(text));
+        const fast = fastBroadcastSendTime(bytes, start, end);
+        if (fast !== null) return options.onBroadcast?.(fast);
+        const parsed = parseOrRaw(bytes.toString('utf8', start, end)) as { type?: unknown; user?: unknown; message?: unknown };
+        const isBroadcast = typeof parsed === 'object' && parsed !== null && parsed.type === 'chat' && typeof parsed.user === 'string';
+        if (isBroadcast) options.onBroadcast?.(sendTimeOfText(parsed.message));
+        else options.onOther?.(parsed);
         return;
       }
       if (state === 'closed' || state === 'connecting') return;
-      const message = parseOrRaw(text) as { type?: unknown; status?: unknown; token?: unknown };
+      const message = parseOrRaw(bytes.toString('utf8', start, end)) as { type?: unknown; status?: unknown; token?: unknown };
       const type = typeof message === 'object' && message !== null ? String(message.type) : 'unparsable';
       if (state === 'probing') return becomeReady();
       if (state === 'registering') {
@@ -173,22 +191,38 @@ export function openChatClient(options: ChatClientOptions): Promise<ChatClient> 
     }
 
     if (options.transport === 'tcp') {
-      const socket = net.connect({ host: options.target.host, port: options.target.tcpPort, noDelay: true });
-      wire = { write: (text) => void socket.write(`${text}\n`), destroy: () => socket.destroy() };
-      socket.setEncoding('utf8');
-      let pending = '';
-      socket.on('connect', onConnected);
-      socket.on('data', (chunk: string) => {
-        if (pending === '' && chunk.indexOf('\n') === chunk.length - 1) return onText(chunk.slice(0, -1));
-        pending += chunk;
-        let newline = pending.indexOf('\n');
-        while (newline >= 0) {
-          const line = pending.slice(0, newline);
-          pending = pending.slice(newline + 1);
-          if (line.length > 0) onText(line);
-          newline = pending.indexOf('\n');
+      // `onread` hands each read to us in a shared buffer: no per-read Buffer, no stream machinery.
+      let pending: Buffer | null = null;
+      const onRead = (nread: number, bytes: Buffer): boolean => {
+        let start = 0;
+        let newline = bytes.indexOf(NEWLINE, 0);
+        if (pending !== null) {
+          if (newline < 0 || newline >= nread) {
+            pending = Buffer.concat([pending, bytes.subarray(0, nread)]);
+            return true;
+          }
+          const whole: Buffer = Buffer.concat([pending, bytes.subarray(0, newline)]);
+          pending = null;
+          onMessage(whole, 0, whole.length);
+          start = newline + 1;
+          newline = bytes.indexOf(NEWLINE, start);
         }
+        while (newline >= 0 && newline < nread) {
+          if (newline > start) onMessage(bytes, start, newline);
+          start = newline + 1;
+          newline = bytes.indexOf(NEWLINE, start);
+        }
+        if (start < nread) pending = Buffer.from(bytes.subarray(start, nread));
+        return true;
+      };
+      const socket = net.connect({
+        host: options.target.host,
+        port: options.target.tcpPort,
+        noDelay: true,
+        onread: { buffer: READ_BUFFER, callback: onRead },
       });
+      wire = { write: (text) => void socket.write(`${text}\n`), destroy: () => socket.destroy() };
+      socket.on('connect', onConnected);
       socket.on('error', (error: NodeJS.ErrnoException) => ended(error.code ?? error.message));
       socket.on('close', () => ended('closed by server'));
     } else {
@@ -197,7 +231,9 @@ export function openChatClient(options: ChatClientOptions): Promise<ChatClient> 
       wire = { write: (text) => ws.send(text), destroy: () => ws.terminate() };
       ws.on('open', onConnected);
       ws.on('message', (data, isBinary) => {
-        if (!isBinary) onText(data.toString());
+        if (isBinary) return;
+        const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+        onMessage(bytes, 0, bytes.length);
       });
       ws.on('unexpected-response', (_request, response) => fail(`websocket upgrade answered ${response.statusCode}`));
       ws.on('error', (error: NodeJS.ErrnoException) => ended(error.code ?? error.message));

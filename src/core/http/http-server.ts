@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { App } from '../app.js';
 
 /**
@@ -9,7 +9,7 @@ import type { App } from '../app.js';
 export function buildHttpServer(app: App): FastifyInstance {
   const http = Fastify({
     loggerInstance: app.log,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: app.config.bodyLimitBytes,
     trustProxy: app.config.trustProxy,
     return503OnClosing: true,
@@ -32,7 +32,7 @@ export function buildHttpServer(app: App): FastifyInstance {
     if (status === 500) req.log.error({ err }, 'unhandled request error');
     reply.code(status).send({ error: status === 500 ? 'internal' : 'bad_request', message: status === 500 ? 'Internal error' : err.message });
   });
-  return http;
+  return http as unknown as FastifyInstance;
 }
 
 /**

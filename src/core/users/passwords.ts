@@ -1,6 +1,6 @@
 import { pbkdf2 } from 'node:crypto';
 import { promisify } from 'node:util';
-import argon2 from 'argon2';
+import { argon2id, hash as argon2Hash, needsRehash, verify as argon2Verify, type HashOptions } from 'argon2';
 import { md5Hex, safeEqual } from '../../lib/crypto.js';
 
 const pbkdf2Async = promisify(pbkdf2);
@@ -30,12 +30,12 @@ const WRAPPED_MD5 = 'md5-argon2id$';
 
 /** Hashes and checks passwords; argon2 runs on libuv's thread pool, so the event loop never waits on it. */
 export class PasswordHasher {
-  private readonly options: argon2.Options & { raw?: false };
+  private readonly options: HashOptions;
   private dummyHash: Promise<string> | undefined;
 
   constructor(private readonly params: Argon2Params) {
     this.options = {
-      type: argon2.argon2id,
+      type: argon2id,
       memoryCost: params.memoryKib,
       timeCost: params.timeCost,
       parallelism: params.parallelism,
@@ -44,32 +44,32 @@ export class PasswordHasher {
 
   /** A new argon2id hash of `password`. */
   hash(password: string): Promise<string> {
-    return argon2.hash(password, this.options);
+    return argon2Hash(password, this.options);
   }
 
   /** Wraps an unsalted MD5 hex digest (from an import) in argon2id. */
   async wrapLegacyMd5(md5HexDigest: string): Promise<string> {
-    return WRAPPED_MD5 + (await argon2.hash(md5HexDigest.toLowerCase(), this.options));
+    return WRAPPED_MD5 + (await argon2Hash(md5HexDigest.toLowerCase(), this.options));
   }
 
   /** Checks `password` against any stored form; `stored` null (unknown user) still costs one argon2 verify. */
   async verify(stored: string | null, password: string): Promise<PasswordCheck> {
     if (stored === null) {
-      await argon2.verify(await this.dummy(), password).catch(() => false);
+      await argon2Verify(await this.dummy(), password).catch(() => false);
       return { ok: false, needsRehash: false };
     }
     if (stored.startsWith('$argon2')) {
-      const ok = await argon2.verify(stored, password).catch(() => false);
-      return { ok, needsRehash: ok && argon2.needsRehash(stored, this.options) };
+      const ok = await argon2Verify(stored, password).catch(() => false);
+      return { ok, needsRehash: ok && needsRehash(stored, this.options) };
     }
     if (stored.startsWith(WRAPPED_MD5)) {
-      const ok = await argon2.verify(stored.slice(WRAPPED_MD5.length), md5Hex(password)).catch(() => false);
+      const ok = await argon2Verify(stored.slice(WRAPPED_MD5.length), md5Hex(password)).catch(() => false);
       return { ok, needsRehash: ok };
     }
     if (stored.startsWith('pbkdf2:')) return { ok: await verifyWerkzeug(stored, password), needsRehash: true };
     if (stored.startsWith('md5$')) return { ok: safeEqual(stored.slice(4).toLowerCase(), md5Hex(password)), needsRehash: true };
     if (stored.startsWith('plain$')) return { ok: safeEqual(stored.slice(6), password), needsRehash: true };
-    await argon2.verify(await this.dummy(), password).catch(() => false);
+    await argon2Verify(await this.dummy(), password).catch(() => false);
     return { ok: false, needsRehash: false };
   }
 

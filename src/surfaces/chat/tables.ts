@@ -12,9 +12,9 @@ export interface ChatMessagesTable {
 }
 
 /** The chat surface's own tables. */
-export interface ChatTables {
+export type ChatTables = {
   chat_messages: ChatMessagesTable;
-}
+};
 
 /** Creates the chat history table. */
 export const chatMigrations: StoaMigration[] = [

@@ -1,0 +1,295 @@
+/**
+ * bench/chat-fanout: how many chat deliveries per second Stoa sustains to K
+ * connected clients, how late they arrive, and what each connection costs in
+ * server memory, next to a bare `node:net` + `ws` broadcaster serving the very
+ * same clients on the same machine (the machine's limit).
+ *
+ *   npm run bench:chat-fanout -- --clients=5000 --rate=16 --seconds=10 --ws-share=0.2 --idle=15000
+ *   node --import tsx bench/chat-fanout.ts --only=bare --clients=500
+ *
+ * Phases (pick with --only=bare,stoa,idle; default all three, in that order):
+ * - bare / stoa fan-out: a fresh server; K receivers register and log in (a share
+ *   of them over WebSocket, the rest raw TCP) from a separate load-generator
+ *   process; one sender in this process posts at --rate msg/s for --warmup s,
+ *   then --seconds s measured. Every receiver gets every message, so the offered
+ *   load is rate x K deliveries/s (16 x 5,000 = 80,000/s).
+ * - idle: a fresh Stoa; --idle connections (TCP by default) open, each sends one
+ *   tokenless heartbeat and waits for the answer (so the server has really taken
+ *   it on), then stays silent; with --idle-handshake=login they log in instead.
+ *
+ * Reading the table:
+ * - clients: receivers that got through login (requested in brackets when fewer).
+ * - deliv/s: broadcasts received inside the measured window / its length.
+ * - complete: deliveries of messages sent in the window (late ones included, up to
+ *   --drain s) / (messages sent in the window x receivers); under 100% means lost
+ *   or very late messages.
+ * - p50/p99/max ms: send-to-receive latency of messages sent in the window, load
+ *   generator queueing included (both ends read performance.timeOrigin + now()).
+ * - srv/gen cpu: CPU used during the window, % of one core (the machine has
+ *   os.cpus().length cores in all, shared by server, load generator and sender).
+ * - rss KB/conn: (server VmRSS after the clients are in - before) / clients.
+ * Then the verdict against the issue's targets: stoa deliv/s >= 0.7 x bare,
+ * stoa p99 < 250 ms, idle RSS per connection < 20 KB. Exit code 0 when every
+ * target measured passes, 1 when one fails, 2 when the bench itself failed.
+ *
+ * Stoa runs with ARGON2_MEMORY_KIB=64 and ARGON2_TIME_COST=1 and its rate limits
+ * lifted, only so that thousands of registrations and logins finish in seconds;
+ * this does not touch the broadcast path being measured. Everything talks to
+ * 127.0.0.1 only; every wait is bounded; children are killed on any exit.
+ */
+import os from 'node:os';
+import { rmSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Handshake } from './lib/chat-client.js';
+import {
+  liveProcesses,
+  liveTempDirs,
+  runFanout,
+  runIdle,
+  type BenchSettings,
+  type FanoutResult,
+  type IdleResult,
+  type ServerKind,
+} from './lib/phases.js';
+
+const TARGET_RATIO = 0.7;
+const TARGET_P99_MS = 250;
+const TARGET_IDLE_KB = 20;
+
+const { values: flags } = parseArgs({
+  options: {
+    only: { type: 'string', default: 'bare,stoa,idle' },
+    clients: { type: 'string', default: '5000' },
+    rate: { type: 'string', default: '16' },
+    seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    drain: { type: 'string', default: '5' },
+    'ws-share': { type: 'string', default: '0.2' },
+    'ws-deflate': { type: 'string', default: 'on' },
+    'message-chars': { type: 'string', default: '64' },
+    workers: { type: 'string', default: '1' },
+    concurrency: { type: 'string', default: '200' },
+    'connect-timeout': { type: 'string', default: '300' },
+    idle: { type: 'string', default: '15000' },
+    'idle-handshake': { type: 'string', default: 'probe' },
+    'idle-ws-share': { type: 'string', default: '0' },
+    timeout: { type: 'string', default: '1800' },
+    help: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+
+if (flags.help) {
+  process.stdout.write(
+    'usage: node --import tsx bench/chat-fanout.ts [--only=bare,stoa,idle] [--clients=5000] [--rate=16]\n' +
+      '  [--seconds=10] [--warmup=2] [--drain=5] [--ws-share=0.2] [--ws-deflate=on|off] [--message-chars=64]\n' +
+      '  [--workers=1] [--concurrency=200] [--connect-timeout=300] [--idle=15000]\n' +
+      '  [--idle-handshake=probe|none|login] [--idle-ws-share=0] [--timeout=1800]\n' +
+      'See the comment at the top of bench/chat-fanout.ts for what each figure means.\n',
+  );
+  process.exit(0);
+}
+
+function numberFlag(name: keyof typeof flags, min: number, max: number): number {
+  const value = Number(flags[name]);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    process.stderr.write(`--${name}: expected a number from ${min} to ${max}, got "${String(flags[name])}"\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const phases = String(flags.only).split(',').map((p) => p.trim()).filter(Boolean);
+for (const phase of phases) {
+  if (!['bare', 'stoa', 'idle'].includes(phase)) {
+    process.stderr.write(`--only: unknown phase "${phase}" (bare, stoa, idle)\n`);
+    process.exit(2);
+  }
+}
+if (!['probe', 'none', 'login'].includes(String(flags['idle-handshake']))) {
+  process.stderr.write('--idle-handshake: expected probe, none or login\n');
+  process.exit(2);
+}
+
+const settings: BenchSettings = {
+  clients: Math.round(numberFlag('clients', 1, 100_000)),
+  rate: numberFlag('rate', 0.1, 10_000),
+  seconds: numberFlag('seconds', 1, 600),
+  warmupSeconds: numberFlag('warmup', 0, 600),
+  drainSeconds: numberFlag('drain', 0, 120),
+  wsShare: numberFlag('ws-share', 0, 1),
+  wsDeflate: flags['ws-deflate'] !== 'off',
+  messageChars: Math.round(numberFlag('message-chars', 1, 4000)),
+  workers: Math.round(numberFlag('workers', 1, 16)),
+  concurrency: Math.round(numberFlag('concurrency', 1, 10_000)),
+  connectTimeoutS: numberFlag('connect-timeout', 1, 3600),
+  idle: Math.round(numberFlag('idle', 1, 100_000)),
+  idleHandshake: flags['idle-handshake'] as Handshake,
+  idleWsShare: numberFlag('idle-ws-share', 0, 1),
+};
+const overallTimeoutS = numberFlag('timeout', 10, 24 * 3600);
+
+/** Kills every child and removes temp dirs synchronously; safe to call more than once. */
+function killEverything(): void {
+  for (const child of liveProcesses) child.killNow();
+  liveProcesses.clear();
+  for (const dir of liveTempDirs) rmSync(dir, { recursive: true, force: true });
+  liveTempDirs.clear();
+}
+
+process.on('exit', killEverything);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    process.stderr.write(`\n${signal}: stopping every child process\n`);
+    killEverything();
+    process.exit(2);
+  });
+}
+process.on('uncaughtException', (error) => {
+  process.stderr.write(`bench failed: ${error.stack ?? String(error)}\n`);
+  killEverything();
+  process.exit(2);
+});
+setTimeout(() => {
+  process.stderr.write(`bench: over the --timeout of ${overallTimeoutS} s, giving up\n`);
+  killEverything();
+  process.exit(2);
+}, overallTimeoutS * 1000).unref();
+
+// ---- output helpers
+
+function fmt(value: number, digits = 1): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : '-';
+}
+
+function pad(cells: string[], widths: number[]): string {
+  return cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+}
+
+function counts(record: Record<string, number>): string {
+  const entries = Object.entries(record).sort((a, b) => b[1] - a[1]);
+  return entries.length === 0 ? 'none' : entries.map(([key, n]) => `${key} x${n}`).join(', ');
+}
+
+function mixLabel(wsShare: number): string {
+  const ws = Math.round(wsShare * 100);
+  return `${100 - ws}tcp/${ws}ws`;
+}
+
+const HEADER = ['server', 'mix', 'clients', 'deliv/s', 'offered/s', 'complete', 'p50_ms', 'p99_ms', 'max_ms', 'srv_cpu%', 'gen_cpu%', 'rss_KB/conn'];
+const WIDTHS = [7, 11, 13, 10, 10, 8, 8, 8, 8, 8, 8, 11];
+
+function fanoutRow(r: FanoutResult): string {
+  const clients = r.opened.ready === r.requested ? String(r.opened.ready) : `${r.opened.ready}(${r.requested})`;
+  return pad(
+    [
+      r.server,
+      mixLabel(settings.wsShare),
+      clients,
+      fmt(r.deliveriesPerS, 0),
+      fmt(settings.rate * r.opened.ready, 0),
+      `${fmt(r.completeness * 100, 1)}%`,
+      fmt(r.report.latency.quantile(0.5), 1),
+      fmt(r.report.latency.quantile(0.99), 1),
+      fmt(r.report.latency.maxMs, 0),
+      fmt(r.serverCpuPct, 0),
+      fmt(r.loadCpuPct, 0),
+      fmt(r.rssPerConnKb, 2),
+    ],
+    WIDTHS,
+  );
+}
+
+function fanoutDetails(r: FanoutResult): string[] {
+  const lines = [
+    `${r.server}: logged in ${r.opened.ready} (tcp ${r.opened.readyTcp}, ws ${r.opened.readyWs}) in ${fmt(r.opened.elapsedMs / 1000, 1)} s; failed ${r.opened.failed}: ${counts(r.opened.failures)}`,
+    `${r.server}: sent ${r.send.sent} (${r.send.sentInWindow} in the window), sender replies: ${counts(r.send.replies)}; sender saw ${r.send.ownBroadcasts} own broadcasts`,
+    `${r.server}: receivers dropped during the run: ${r.report.dropped} (${counts(r.report.dropReasons)}); other messages to receivers: ${counts(r.report.otherMessages)}; mean latency ${fmt(r.report.latency.mean(), 1)} ms`,
+    `${r.server}: server RSS ${fmt(r.rssBefore.rssKb / 1024, 1)} MB before clients, ${fmt(r.rssAfterConnect.rssKb / 1024, 1)} MB with them, ${r.rssAfterRun ? fmt(r.rssAfterRun.rssKb / 1024, 1) : '-'} MB after the run; server printed ${r.serverOtherLines} other lines`,
+  ];
+  if (r.report.unreadable > 0) lines.push(`${r.server}: ${r.report.unreadable} broadcasts without a readable timestamp`);
+  return lines;
+}
+
+function idleLines(r: IdleResult): string[] {
+  const clients = r.opened.ready === r.requested ? String(r.opened.ready) : `${r.opened.ready}(${r.requested})`;
+  return [
+    `idle    ${mixLabel(r.wsShare)} handshake=${r.handshake}  connections ${clients}  rss_KB/conn ${fmt(r.rssPerConnKb, 2)}  ` +
+      `(server RSS ${fmt(r.rssBefore.rssKb / 1024, 1)} -> ${fmt(r.rssAfter.rssKb / 1024, 1)} MB)`,
+    `idle: opened in ${fmt(r.opened.elapsedMs / 1000, 1)} s; failed ${r.opened.failed}: ${counts(r.opened.failures)}; ` +
+      `still up after ${r.holdSeconds} s: ${r.live} (${counts(r.dropReasons)}); server printed ${r.serverOtherLines} other lines`,
+  ];
+}
+
+// ---- run
+
+async function main(): Promise<number> {
+  process.stdout.write(
+    `chat-fanout bench: ${os.cpus().length} cores, node ${process.version}, ${phases.join('+')}; ` +
+      `${settings.clients} clients (${mixLabel(settings.wsShare)}, ws deflate ${settings.wsDeflate ? 'offered' : 'off'}), ` +
+      `${settings.rate} msg/s, ${settings.warmupSeconds} s warm-up + ${settings.seconds} s measured, ${settings.messageChars}-char messages; ` +
+      `idle ${settings.idle} (${settings.idleHandshake})\n`,
+  );
+  if (phases.includes('stoa') || phases.includes('idle')) {
+    process.stdout.write(
+      'note: Stoa runs with ARGON2_MEMORY_KIB=64 ARGON2_TIME_COST=1 and chat rate limits lifted, only so thousands of logins finish fast; production uses the defaults.\n',
+    );
+  }
+
+  const fanouts: FanoutResult[] = [];
+  const errors: string[] = [];
+  let idle: IdleResult | null = null;
+  for (const phase of phases) {
+    process.stderr.write(`== ${phase}\n`);
+    try {
+      if (phase === 'idle') idle = await runIdle(settings);
+      else fanouts.push(await runFanout(phase as ServerKind, settings));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      errors.push(`${phase}: ${message}`);
+      process.stderr.write(`== ${phase} failed: ${message}\n`);
+    }
+  }
+
+  const out: string[] = ['', pad(HEADER, WIDTHS)];
+  for (const r of fanouts) out.push(fanoutRow(r));
+  out.push('');
+  for (const r of fanouts) out.push(...fanoutDetails(r));
+  if (idle) out.push('', ...idleLines(idle));
+
+  const verdicts: Array<[string, boolean]> = [];
+  const bare = fanouts.find((r) => r.server === 'bare');
+  const stoa = fanouts.find((r) => r.server === 'stoa');
+  if (bare && stoa) {
+    const ratio = stoa.deliveriesPerS / bare.deliveriesPerS;
+    verdicts.push([`deliveries/s stoa/bare = ${fmt(stoa.deliveriesPerS, 0)}/${fmt(bare.deliveriesPerS, 0)} = ${fmt(ratio, 2)} (target >= ${TARGET_RATIO})`, ratio >= TARGET_RATIO]);
+  }
+  if (stoa) {
+    const p99 = stoa.report.latency.quantile(0.99);
+    verdicts.push([`stoa p99 delivery latency ${fmt(p99, 1)} ms (target < ${TARGET_P99_MS} ms)`, p99 < TARGET_P99_MS]);
+    verdicts.push([`stoa clients connected ${stoa.opened.ready}/${stoa.requested}, none dropped (${stoa.report.dropped} dropped)`, stoa.opened.ready === stoa.requested && stoa.report.dropped === 0]);
+  }
+  if (idle) {
+    verdicts.push([`stoa idle RSS ${fmt(idle.rssPerConnKb, 2)} KB per connection (target < ${TARGET_IDLE_KB} KB)`, idle.rssPerConnKb < TARGET_IDLE_KB]);
+    verdicts.push([`stoa idle connections up ${idle.live}/${idle.requested}`, idle.live === idle.requested]);
+  }
+  if (verdicts.length > 0) out.push('');
+  for (const [text, ok] of verdicts) out.push(`${ok ? 'PASS' : 'FAIL'}  ${text}`);
+  for (const error of errors) out.push(`ERROR ${error}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+
+  if (errors.length > 0) return 2;
+  return verdicts.every(([, ok]) => ok) ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    killEverything();
+    process.exit(code);
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    killEverything();
+    process.exit(2);
+  },
+);

@@ -1,0 +1,83 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { createApp, type App, type AppOverrides } from './core/app.js';
+import type { Config } from './core/config.js';
+import { coreMigrations } from './core/db/core-migrations.js';
+import { runMigrations } from './core/db/migrator.js';
+import { buildHttpServer } from './core/http/http-server.js';
+import { attachWebSocket } from './core/realtime/ws-endpoint.js';
+import type { SurfaceRuntime } from './core/surface.js';
+import { surfaces } from './surfaces/index.js';
+
+/** A started Stoa node. */
+export interface RunningServer {
+  app: App;
+  http: FastifyInstance;
+  /** e.g. http://127.0.0.1:5000 */
+  httpUrl: string;
+  /** The lines printed at start-up, one per bound listener. */
+  announcements: string[];
+  /** Graceful stop: no new clients, sockets closed, in-flight requests finished, database closed. */
+  close(): Promise<void>;
+}
+
+/** Every migration: core first, then each surface's. */
+export const allMigrations = [...coreMigrations, ...surfaces.flatMap((s) => s.migrations)];
+
+/** Applies pending migrations without starting anything (`stoa migrate`). */
+export async function migrate(app: App): Promise<string[]> {
+  return runMigrations(app.db, app.dialect, allMigrations);
+}
+
+/** Builds the app, migrates, registers every surface and starts listening. */
+export async function startServer(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<RunningServer> {
+  const app = await createApp(config, overrides);
+  const runtimes: SurfaceRuntime[] = [];
+  let http: FastifyInstance | undefined;
+  let closeWebSocket: (() => Promise<void>) | undefined;
+  const close = async () => {
+    for (const runtime of runtimes.reverse()) await runtime.stop();
+    await closeWebSocket?.();
+    await app.hub.stop();
+    await http?.close();
+    await app.close();
+  };
+  try {
+    await migrate(app);
+    await app.hub.start();
+    http = buildHttpServer(app);
+    for (const surface of surfaces) {
+      if (surface.routes) await http.register(async (scope) => surface.routes!(scope, app));
+    }
+    closeWebSocket = attachWebSocket(
+      http.server,
+      app.hub,
+      {
+        path: '/ws',
+        maxFrameBytes: config.chat.maxFrameBytes,
+        maxOutgoingBufferBytes: config.chat.maxOutgoingBufferBytes,
+        pingIntervalMs: 30_000,
+      },
+      { clock: app.clock },
+    );
+    await http.listen({ host: config.host, port: config.port, backlog: 65535 });
+    const address = http.server.address() as AddressInfo;
+    const httpUrl = `http://${formatHost(address.address)}:${address.port}`;
+    const announcements = [`http listening on ${httpUrl}`];
+    for (const surface of surfaces) {
+      const runtime = await surface.start?.(app);
+      if (runtime) {
+        runtimes.push(runtime);
+        announcements.push(...(runtime.announce ?? []));
+      }
+    }
+    return { app, http, httpUrl, announcements, close };
+  } catch (err) {
+    await close().catch(() => {});
+    throw err;
+  }
+}
+
+function formatHost(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}

@@ -1,0 +1,40 @@
+import type { AddressInfo } from 'node:net';
+import type { App } from '../../core/app.js';
+import { listenTcp } from '../../core/realtime/tcp-endpoint.js';
+import type { Surface } from '../../core/surface.js';
+import { registerChatHandlers } from './realtime.js';
+import { chatRoutes } from './routes.js';
+import { chatMigrations } from './tables.js';
+
+/** The chat room: HTTP API, raw TCP JSON socket, and the chat protocol on `/ws`. */
+export const chatSurface: Surface = {
+  name: 'chat',
+  migrations: chatMigrations,
+  routes: (http, app) => chatRoutes(http, app),
+  async start(app: App) {
+    registerChatHandlers(app);
+    const sweeper = setInterval(() => app.hub.sweepIdle(), app.config.chat.sweepIntervalS * 1000);
+    sweeper.unref();
+    if (app.config.socketPort < 0) return { stop: async () => clearInterval(sweeper) };
+    const tcp = await listenTcp(
+      app.hub,
+      {
+        host: app.config.host,
+        port: app.config.socketPort,
+        maxFrameBytes: app.config.chat.maxFrameBytes,
+        maxOutgoingBufferBytes: app.config.chat.maxOutgoingBufferBytes,
+        backlog: 65535,
+      },
+      { clock: app.clock, log: app.log },
+    );
+    const address = tcp.address() as AddressInfo;
+    return {
+      announce: [`tcp chat listening on ${address.address}:${address.port}`],
+      stop: async () => {
+        clearInterval(sweeper);
+        // Stops accepting; the hub closes the open connections after every surface stopped.
+        tcp.close();
+      },
+    };
+  },
+};

@@ -1,0 +1,168 @@
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from '../../core/app.js';
+import { isAppError } from '../../core/errors.js';
+import { parseEveryBodyAsJson } from '../../core/http/http-server.js';
+import { updateAvatar } from '../../core/users/user-repo.js';
+import { detectImageType, openAvatar, resolveAvatarFile, storeUploadedAvatar } from './avatars.js';
+import { avatarUrl, chatMessageProblem, isValidAvatarName, isValidChatUsername, tokenFromAuthorization } from './rules.js';
+import { chatHistory, loginChatUser, logoutChatToken, postChatMessage, registerChatUser, userForChatToken } from './service.js';
+
+/** Builds a route's own error body from a message; the plugin's error handler uses it. */
+type ErrorShape = (message: string) => object;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    chatError?: ErrorShape;
+  }
+}
+
+const registerError: ErrorShape = (message) => ({ type: 'register_-1', error: true, message });
+const loginError: ErrorShape = (message) => ({ type: 'login_0', status: 'error', message });
+const chatError: ErrorShape = (message) => ({ type: 'chat', status: 'error', message });
+const avatarError: ErrorShape = (message) => ({ type: 'avatar', status: 'error', message });
+const historyError: ErrorShape = (message) => ({ type: 'history', status: 'error', message });
+const logoutError: ErrorShape = (message) => ({ type: 'logout', status: 'error', message });
+
+function bodyObject(req: FastifyRequest): Record<string, unknown> | null {
+  const body = req.body;
+  return body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+}
+
+/** The chat HTTP API as the seed clients call it, plus avatar upload and history. */
+export async function chatRoutes(http: FastifyInstance, app: App): Promise<void> {
+  parseEveryBodyAsJson(http);
+  await http.register(multipart, { limits: { fileSize: app.config.chat.avatarMaxBytes, files: 1, fields: 5, parts: 6 } });
+
+  http.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const shape = req.routeOptions.config.chatError ?? chatError;
+    if (isAppError(err) && err.code === 'unavailable') return reply.code(503).send(shape('Service unavailable, try again shortly'));
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) {
+      req.log.error({ err }, 'chat request failed');
+      return reply.code(500).send(shape('Internal error'));
+    }
+    const message = status === 413 ? 'Request body too large' : err.message;
+    return reply.code(status === 413 ? 413 : 400).send(shape(message));
+  });
+
+  async function requireUser(req: FastifyRequest, reply: FastifyReply, shape: ErrorShape) {
+    const token = tokenFromAuthorization(req.headers.authorization);
+    const user = token ? await userForChatToken(app, token) : null;
+    if (!user) {
+      const body = shape === chatError ? { type: 'chat', status: 'error' } : shape('Invalid or missing token');
+      await reply.code(401).send(body);
+      return null;
+    }
+    return user;
+  }
+
+  http.post('/api/register', { config: { chatError: registerError } }, async (req, reply) => {
+    const body = bodyObject(req);
+    if (!body) return reply.code(400).send(registerError('Body must be a JSON object'));
+    if (!isValidChatUsername(body.username)) {
+      return reply.code(400).send({
+        type: 'register_-2',
+        success: false,
+        message:
+          'Invalid username. Must be 2-20 characters, start with a letter or symbol, and contain only letters, numbers, or symbols: _!@#$%^&+-~?',
+      });
+    }
+    const avatar = body.avatar === undefined || body.avatar === null || body.avatar === '' ? null : body.avatar;
+    if (avatar !== null && !isValidAvatarName(avatar)) {
+      return reply.code(400).send({ type: 'register_0', success: false, message: 'Invalid avatar format. Only .png or .jpg allowed' });
+    }
+    if (typeof body.password !== 'string' || body.password.length === 0) {
+      return reply.code(400).send(registerError('Missing password'));
+    }
+    if (body.password.length > 1024) return reply.code(400).send(registerError('Password too long (at most 1024 characters)'));
+    const outcome = await registerChatUser(app, { username: body.username, password: body.password, avatar, ip: req.ip });
+    if (outcome === 'username_taken') {
+      return reply.code(403).send({ type: 'register_0', success: false, message: 'Username already exists' });
+    }
+    if (outcome === 'rate_limited') return reply.code(429).send(registerError('Too many registrations, try again later'));
+    return { type: 'register_1', error: false, message: 'User registered successfully' };
+  });
+
+  http.post('/api/login', { config: { chatError: loginError } }, async (req, reply) => {
+    const body = bodyObject(req);
+    if (!body || typeof body.username !== 'string' || typeof body.password !== 'string') {
+      return reply.code(400).send(loginError('username and password are required'));
+    }
+    const outcome = await loginChatUser(app, { username: body.username, password: body.password, ip: req.ip });
+    switch (outcome.kind) {
+      case 'ok':
+        return { type: 'login_1', status: 'success', token: outcome.token, avatar: outcome.avatar };
+      case 'already_logged_in':
+        return reply.code(409).send({ type: 'login', status: 'error_0', message: 'Account already logged in' });
+      case 'pending':
+        return reply.code(403).send(loginError('Account not activated: follow the link in the activation e-mail'));
+      case 'rate_limited':
+        return reply
+          .code(429)
+          .header('retry-after', String(outcome.retryAfterS))
+          .send(loginError(`Too many attempts, try again in ${outcome.retryAfterS} s`));
+      case 'invalid':
+        return reply.code(401).send({ type: 'login_0', status: 'error', message: 'Invalid credentials' });
+    }
+  });
+
+  http.post('/api/logout', { config: { chatError: logoutError } }, async (req, reply) => {
+    const token = tokenFromAuthorization(req.headers.authorization);
+    if (!token || !(await logoutChatToken(app, token))) return reply.code(401).send(logoutError('Invalid or missing token'));
+    return { type: 'logout', status: 'success' };
+  });
+
+  http.post('/api/chat', { config: { chatError } }, async (req, reply) => {
+    const user = await requireUser(req, reply, chatError);
+    if (!user) return reply;
+    const body = bodyObject(req);
+    const problem = body ? chatMessageProblem(body.message, app.config.chat.maxMessageChars) : 'Body must be a JSON object';
+    if (problem) return reply.code(400).send(chatError(problem));
+    try {
+      await postChatMessage(app, user, body!.message as string);
+    } catch (err) {
+      if (isAppError(err) && err.code === 'rate_limited') {
+        const seconds = Math.ceil((err.details.retryAfterMs ?? 1000) / 1000);
+        return reply.code(429).header('retry-after', String(seconds)).send(chatError(err.message));
+      }
+      throw err;
+    }
+    return { type: 'chat', status: 'success' };
+  });
+
+  http.get('/api/chat/history', { config: { chatError: historyError } }, async (req, reply) => {
+    const user = await requireUser(req, reply, historyError);
+    if (!user) return reply;
+    const raw = (req.query as Record<string, string | undefined>).limit;
+    const limit = raw === undefined ? 50 : /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!(limit >= 1 && limit <= 200)) return reply.code(400).send(historyError('limit must be a whole number from 1 to 200'));
+    return { type: 'history', status: 'success', messages: await chatHistory(app, limit) };
+  });
+
+  http.post('/api/avatar', { config: { chatError: avatarError } }, async (req, reply) => {
+    const user = await requireUser(req, reply, avatarError);
+    if (!user) return reply;
+    if (!req.isMultipart()) return reply.code(400).send(avatarError('Send the picture as multipart/form-data'));
+    const part = await req.file();
+    if (!part) return reply.code(400).send(avatarError('No file in the upload'));
+    let bytes: Buffer;
+    try {
+      bytes = await part.toBuffer();
+    } catch {
+      return reply.code(413).send(avatarError(`Picture too large (at most ${app.config.chat.avatarMaxBytes} bytes)`));
+    }
+    const extension = detectImageType(bytes);
+    if (!extension) return reply.code(400).send(avatarError('Only PNG or JPEG pictures are accepted'));
+    const name = await storeUploadedAvatar(app.config.dataDir, user.username, bytes, extension, user.avatar);
+    await updateAvatar(app.db, user.id, name);
+    return { type: 'avatar', status: 'success', avatar: avatarUrl(user.username, name) };
+  });
+
+  http.get('/avatar/:username/:filename', async (req, reply) => {
+    const { username, filename } = req.params as { username: string; filename: string };
+    const file = await resolveAvatarFile(app.config.dataDir, username, filename);
+    if (!file) return reply.code(404).send({ type: 'avatar', status: 'error', message: 'Not found' });
+    return reply.type(file.contentType).header('cache-control', 'public, max-age=300').send(openAvatar(file));
+  });
+}

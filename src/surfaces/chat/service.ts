@@ -1,0 +1,108 @@
+import type { App } from '../../core/app.js';
+import { issueToken, revokeToken, revokeUserTokens, validateToken } from '../../core/auth/tokens.js';
+import type { User } from '../../core/db/schema.js';
+import { AppError, isAppError } from '../../core/errors.js';
+import type { HubConnection } from '../../core/realtime/connection.js';
+import { registerAccount, verifyCredentials } from '../../core/users/accounts.js';
+import { findUserById } from '../../core/users/user-repo.js';
+import { insertChatMessage, latestChatMessages } from './repo.js';
+import { avatarUrl } from './rules.js';
+
+/** Token kind for chat tokens in the shared tokens table. */
+export const CHAT_TOKEN = 'chat';
+
+/** Outcome of a registration, in the words both transports translate. */
+export type RegisterOutcome = 'ok' | 'username_taken' | 'rate_limited';
+
+/** Creates a chat account (argon2id), limited per client address. */
+export async function registerChatUser(
+  app: App,
+  input: { username: string; password: string; avatar: string | null; ip: string },
+): Promise<RegisterOutcome> {
+  const limit = app.state.limits.create('chat-register', { points: app.config.chat.registrationsPerHour, durationS: 3600 });
+  if (!(await limit.consume(input.ip)).allowed) return 'rate_limited';
+  try {
+    await registerAccount(app, { username: input.username, password: input.password, avatar: input.avatar });
+    return 'ok';
+  } catch (err) {
+    if (isAppError(err) && err.code === 'conflict') return 'username_taken';
+    throw err;
+  }
+}
+
+/** Outcome of a login attempt. */
+export type LoginOutcome =
+  | { kind: 'ok'; user: User; token: string; avatar: string }
+  | { kind: 'invalid' }
+  | { kind: 'pending' }
+  | { kind: 'already_logged_in' }
+  | { kind: 'rate_limited'; retryAfterS: number };
+
+/**
+ * Checks credentials, then the one-live-connection rule. With `conn`, the connection
+ * becomes the user's live one; without (HTTP), a live connection elsewhere refuses the
+ * login. A successful login ends the user's earlier chat tokens (one session per user).
+ */
+export async function loginChatUser(
+  app: App,
+  input: { username: string; password: string; ip: string; conn?: HubConnection },
+): Promise<LoginOutcome> {
+  const limit = app.state.limits.create('chat-login', { points: app.config.chat.loginAttemptsPerMinute, durationS: 60 });
+  const limitKey = `${input.ip}|${input.username}`;
+  const decision = await limit.consume(limitKey);
+  if (!decision.allowed) return { kind: 'rate_limited', retryAfterS: Math.ceil(decision.retryAfterMs / 1000) };
+  const user = await verifyCredentials(app, { username: input.username }, input.password);
+  if (!user) return { kind: 'invalid' };
+  if (user.status === 'pending') return { kind: 'pending' };
+  if (input.conn) {
+    if (!(await app.hub.claimUser(input.conn, { id: user.id, username: user.username }))) {
+      return { kind: 'already_logged_in' };
+    }
+  } else if (await app.hub.isUserLive(user.id)) {
+    return { kind: 'already_logged_in' };
+  }
+  await limit.reset(limitKey);
+  await revokeUserTokens(app, user.id, CHAT_TOKEN);
+  const token = await issueToken(app, user.id, CHAT_TOKEN, app.config.chat.tokenTtlS);
+  return { kind: 'ok', user, token, avatar: avatarUrl(user.username, user.avatar) };
+}
+
+/** The user behind a chat token (sliding its expiry), or null. */
+export async function userForChatToken(app: App, token: string): Promise<User | null> {
+  const userId = await validateToken(app, token, CHAT_TOKEN);
+  if (userId === null) return null;
+  return (await findUserById(app.db, userId)) ?? null;
+}
+
+/** Ends a chat token; the connection holding the user is freed too. */
+export async function logoutChatToken(app: App, token: string, conn?: HubConnection): Promise<boolean> {
+  const user = await userForChatToken(app, token);
+  if (!user) return false;
+  await revokeToken(app, token);
+  if (conn?.user?.id === user.id) await app.hub.releaseUser(conn);
+  return true;
+}
+
+/**
+ * Stores a message (durable before anyone is told) and broadcasts it to every chat
+ * client on every node. Throws AppError('rate_limited') past the per-user limit.
+ */
+export async function postChatMessage(app: App, user: User, message: string): Promise<void> {
+  const limit = app.state.limits.create('chat-message', { points: app.config.chat.messagesPerMinute, durationS: 60 });
+  const decision = await limit.consume(String(user.id));
+  if (!decision.allowed) throw new AppError('rate_limited', 'Too many messages, slow down', { retryAfterMs: decision.retryAfterMs });
+  await insertChatMessage(app.db, user.id, message, app.clock.now());
+  await app.hub.broadcastChat({ type: 'chat', user: user.username, message, avatar: avatarUrl(user.username, user.avatar) });
+}
+
+/** The latest persisted messages, oldest first, in the shape history clients read. */
+export async function chatHistory(app: App, limit: number): Promise<object[]> {
+  const rows = await latestChatMessages(app.db, limit);
+  return rows.map((row) => ({
+    id: row.id,
+    user: row.username,
+    message: row.message,
+    avatar: avatarUrl(row.username, row.avatar),
+    at: new Date(row.created_at).toISOString(),
+  }));
+}

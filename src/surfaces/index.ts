@@ -1,0 +1,7 @@
+import type { Surface } from '../core/surface.js';
+import { chatSurface } from './chat/index.js';
+
+/** Every client family Stoa serves, in start-up order. */
+export const surfaces: readonly Surface[] = [
+  chatSurface, // /api/register, /api/login, /api/chat, /avatar/..., TCP 8889, /ws
+];
