@@ -25,8 +25,10 @@
  *   or very late messages.
  * - p50/p99/max ms: send-to-receive latency of messages sent in the window, load
  *   generator queueing included (both ends read performance.timeOrigin + now()).
- * - srv/gen cpu: CPU used during the window, % of one core (the machine has
- *   os.cpus().length cores in all, shared by server, load generator and sender).
+ * - srv/gen/oth cpu: CPU used during the window, % of one core, by the server, the
+ *   load-generator processes, and everything else on the machine (other programs,
+ *   kernel threads; the sender process is left out). All share os.cpus().length
+ *   cores; an oth_cpu% above ~10 means something else disturbed the run.
  * - rss KB/conn: (server VmRSS after the clients are in - before) / clients.
  * Then the verdict against the issue's targets: stoa deliv/s >= 0.7 x bare,
  * stoa p99 < 250 ms, idle RSS per connection < 20 KB. Exit code 0 when every
@@ -176,8 +178,8 @@ function mixLabel(wsShare: number): string {
   return `${100 - ws}tcp/${ws}ws`;
 }
 
-const HEADER = ['server', 'mix', 'clients', 'deliv/s', 'offered/s', 'complete', 'p50_ms', 'p99_ms', 'max_ms', 'srv_cpu%', 'gen_cpu%', 'rss_KB/conn'];
-const WIDTHS = [7, 11, 13, 10, 10, 8, 8, 8, 8, 8, 8, 11];
+const HEADER = ['server', 'mix', 'clients', 'deliv/s', 'offered/s', 'complete', 'p50_ms', 'p99_ms', 'max_ms', 'srv_cpu%', 'gen_cpu%', 'oth_cpu%', 'rss_KB/conn'];
+const WIDTHS = [6, 10, 11, 8, 9, 8, 7, 7, 7, 8, 8, 8, 11];
 
 function fanoutRow(r: FanoutResult): string {
   const clients = r.opened.ready === r.requested ? String(r.opened.ready) : `${r.opened.ready}(${r.requested})`;
@@ -194,6 +196,7 @@ function fanoutRow(r: FanoutResult): string {
       fmt(r.report.latency.maxMs, 0),
       fmt(r.serverCpuPct, 0),
       fmt(r.loadCpuPct, 0),
+      fmt(r.otherCpuPct, 0),
       fmt(r.rssPerConnKb, 2),
     ],
     WIDTHS,
@@ -203,7 +206,7 @@ function fanoutRow(r: FanoutResult): string {
 function fanoutDetails(r: FanoutResult): string[] {
   const lines = [
     `${r.server}: logged in ${r.opened.ready} (tcp ${r.opened.readyTcp}, ws ${r.opened.readyWs}) in ${fmt(r.opened.elapsedMs / 1000, 1)} s; failed ${r.opened.failed}: ${counts(r.opened.failures)}`,
-    `${r.server}: sent ${r.send.sent} (${r.send.sentInWindow} in the window), sender replies: ${counts(r.send.replies)}; sender saw ${r.send.ownBroadcasts} own broadcasts`,
+    `${r.server}: sent ${r.send.sent} (${r.send.sentInWindow} in the window) + 1 before, sender replies: ${counts(r.send.replies)}; sender saw ${r.send.ownBroadcasts} own broadcasts`,
     `${r.server}: receivers dropped during the run: ${r.report.dropped} (${counts(r.report.dropReasons)}); other messages to receivers: ${counts(r.report.otherMessages)}; mean latency ${fmt(r.report.latency.mean(), 1)} ms`,
     `${r.server}: server RSS ${fmt(r.rssBefore.rssKb / 1024, 1)} MB before clients, ${fmt(r.rssAfterConnect.rssKb / 1024, 1)} MB with them, ${r.rssAfterRun ? fmt(r.rssAfterRun.rssKb / 1024, 1) : '-'} MB after the run; server printed ${r.serverOtherLines} other lines`,
   ];

@@ -21,7 +21,7 @@ import { openChatClient, type ChatClient, type Handshake } from './chat-client.j
 import { preciseNowMs } from './latency-histogram.js';
 import { LoadWorkers, type OpenedTotals, type ReportTotals } from './load-workers.js';
 import { SenderTally, benchMessage, sendAtFixedRate, type SendTotals } from './fixed-rate-sender.js';
-import { startServer, type ProcSample, type RunningServer, type ServerSpec } from './server-process.js';
+import { machineBusyMs, sampleProcess, startServer, type ProcSample, type RunningServer, type ServerSpec } from './server-process.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BARE_FILE = fileURLToPath(new URL('./bare-broadcaster.ts', import.meta.url));
@@ -181,17 +181,35 @@ export interface FanoutResult {
   /** CPU use during the window, % of one core. */
   serverCpuPct: number;
   loadCpuPct: number;
+  /** Everything else on the machine (other processes, kernel threads), excluding the sender process. */
+  otherCpuPct: number;
   serverOtherLines: number;
   serverExit: string;
 }
 
-function cpuPct(start: Array<ProcSample | null>, end: Array<ProcSample | null>, ms: number): number {
-  let used = 0;
-  start.forEach((s, i) => {
-    const e = end[i];
-    if (s && e) used += e.cpuMs - s.cpuMs;
-  });
-  return (used / ms) * 100;
+/** CPU counters of everything involved, read at the start and end of the window. */
+interface CpuSnapshot {
+  server: ProcSample | null;
+  workers: Array<ProcSample | null>;
+  parent: ProcSample | null;
+  machineMs: number;
+}
+
+function snapshotCpu(server: RunningServer, workers: LoadWorkers): CpuSnapshot {
+  return { server: server.sample(), workers: workers.samples(), parent: sampleProcess(process.pid), machineMs: machineBusyMs() };
+}
+
+function usedMs(start: ProcSample | null | undefined, end: ProcSample | null | undefined): number {
+  return start && end ? end.cpuMs - start.cpuMs : Number.NaN;
+}
+
+/** CPU used in the window as % of one core: server, load workers, and everything else on the machine. */
+function cpuShares(start: CpuSnapshot, end: CpuSnapshot, ms: number): { server: number; load: number; other: number } {
+  const server = usedMs(start.server, end.server);
+  const load = start.workers.reduce((sum, s, i) => sum + usedMs(s, end.workers[i]), 0);
+  const parent = usedMs(start.parent, end.parent);
+  const other = end.machineMs - start.machineMs - server - load - parent;
+  return { server: (server / ms) * 100, load: (load / ms) * 100, other: (Math.max(0, other) / ms) * 100 };
 }
 
 /** One fan-out run against a fresh `kind` server. */
@@ -226,11 +244,10 @@ export function runFanout(kind: ServerKind, settings: BenchSettings): Promise<Fa
         const windowStartMs = startMs + settings.warmupSeconds * 1000;
         const endMs = windowStartMs + settings.seconds * 1000;
         workers.setWindow(windowStartMs, endMs);
-        let cpuStart: Array<ProcSample | null> = [];
-        let cpuEnd: Array<ProcSample | null> = [];
-        const sampleAll = () => [server.sample(), ...workers.samples()];
-        const startTimer = setTimeout(() => (cpuStart = sampleAll()), windowStartMs - preciseNowMs());
-        const endTimer = setTimeout(() => (cpuEnd = sampleAll()), endMs - preciseNowMs());
+        let cpuStart: CpuSnapshot | null = null;
+        let cpuEnd: CpuSnapshot | null = null;
+        const startTimer = setTimeout(() => (cpuStart = snapshotCpu(server, workers)), windowStartMs - preciseNowMs());
+        const endTimer = setTimeout(() => (cpuEnd = snapshotCpu(server, workers)), endMs - preciseNowMs());
         let send: SendTotals;
         try {
           send = await sendAtFixedRate({ client: sender, tally, rate: settings.rate, startMs, windowStartMs, endMs, messageChars: settings.messageChars });
@@ -239,7 +256,7 @@ export function runFanout(kind: ServerKind, settings: BenchSettings): Promise<Fa
           clearTimeout(startTimer);
           clearTimeout(endTimer);
         }
-        if (cpuEnd.length === 0) cpuEnd = sampleAll();
+        const cpu = cpuShares(cpuStart ?? snapshotCpu(server, workers), cpuEnd ?? snapshotCpu(server, workers), settings.seconds * 1000);
 
         // Late deliveries of window messages still count for completeness and latency: wait for them, bounded.
         const expected = send.sentInWindow * opened.ready;
@@ -249,6 +266,7 @@ export function runFanout(kind: ServerKind, settings: BenchSettings): Promise<Fa
           await sleep(250);
           report = await workers.report();
         }
+        send.ownBroadcasts = tally.ownBroadcasts;
         const windowSeconds = settings.seconds;
         return {
           server: kind,
@@ -263,8 +281,9 @@ export function runFanout(kind: ServerKind, settings: BenchSettings): Promise<Fa
           rssAfterConnect,
           rssAfterRun: server.sample(),
           rssPerConnKb: opened.ready === 0 ? Number.NaN : (rssAfterConnect.rssKb - rssBefore.rssKb) / opened.ready,
-          serverCpuPct: cpuPct(cpuStart.slice(0, 1), cpuEnd.slice(0, 1), windowSeconds * 1000),
-          loadCpuPct: cpuPct(cpuStart.slice(1), cpuEnd.slice(1), windowSeconds * 1000),
+          serverCpuPct: cpu.server,
+          loadCpuPct: cpu.load,
+          otherCpuPct: cpu.other,
           serverOtherLines: server.otherLines(),
           serverExit: server.exitInfo(),
         };

@@ -37,6 +37,23 @@ export function sampleProcess(pid: number): ProcSample | null {
   }
 }
 
+/**
+ * CPU time the whole machine spent running processes and kernel threads since boot, in ms
+ * (user + nice + system + steal). Interrupt and softirq time are left out: on loopback that is
+ * mostly this bench's own TCP traffic, which the kernel does not charge to any process.
+ */
+export function machineBusyMs(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal ... (guest time is already inside user).
+    const busy = ticks[0]! + ticks[1]! + ticks[2]! + ticks[7]!;
+    return (busy * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 export interface ServerSpec {
   /** Short name used in output, e.g. `stoa` or `bare`. */
   name: string;

@@ -267,11 +267,16 @@ export class Hub {
     return !(await this.dropIfDead(key, current));
   }
 
-  /** Returns true when the holder was dead (and is now gone). */
+  /**
+   * Returns true when the holder was dead (and is now gone). A holder busy with one of its
+   * own frames (its heartbeat, its chat) is plainly alive: pinging it would put a `ping`
+   * ahead of the reply that old clients read as the answer to their request.
+   */
   private async dropIfDead(key: string, holder: string): Promise<boolean> {
     const local = this.localHolder(holder);
     const ours = holder.startsWith(`${this.deps.nodeId}/`);
-    if (ours && local && local.isOpen() && local.send(PING)) return false;
+    const busy = local !== undefined && this.inboxes.get(local)?.running === true;
+    if (ours && local && local.isOpen() && (busy || local.send(PING))) return false;
     if (!ours) return false;
     if (local) {
       local.close('replaced: connection no longer answers');
