@@ -45,16 +45,15 @@ export function createJwtKit(secret: Uint8Array, clock: Clock, kv: KeyValueStore
         .sign(secret);
     },
     async verify(token) {
+      let payload: JWTPayload;
       try {
-        const { payload } = await jwtVerify(token, secret, {
-          algorithms: ['HS256'],
-          currentDate: new Date(clock.now()),
-        });
-        if (payload.jti && (await kv.get(revokedKey(payload.jti))) !== null) return null;
-        return payload;
+        ({ payload } = await jwtVerify(token, secret, { algorithms: ['HS256'], currentDate: new Date(clock.now()) }));
       } catch {
         return null;
       }
+      // A failing revocation store is an outage (503), not a bad token: let it propagate.
+      if (payload.jti && (await kv.get(revokedKey(payload.jti))) !== null) return null;
+      return payload;
     },
     async revoke(payload) {
       if (!payload.jti) return;

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { randomHex, sha256Hex } from '../../lib/crypto.js';
 import type { App } from '../app.js';
 
@@ -22,7 +23,7 @@ export async function validateToken(app: App, token: string, kind: string): Prom
   const now = app.clock.now();
   const row = await app.db
     .updateTable('tokens')
-    .set((eb) => ({ expires_at: eb(eb.val(now), '+', eb(eb.ref('ttl_s'), '*', 1000)) }))
+    .set({ expires_at: sql<number>`cast(${now} as bigint) + cast(ttl_s as bigint) * 1000` })
     .where('hash', '=', sha256Hex(token))
     .where('kind', '=', kind)
     .where('expires_at', '>', now)

@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type Migration } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import type { Database, DialectName } from './schema.js';
 
 /** One schema step; names sort in the order they must run (`0001_...`). */
@@ -24,8 +24,15 @@ export async function runMigrations(
     names.add(m.name);
     record[m.name] = { up: (inner) => m.up(inner, dialect) };
   }
+  // Name the schema explicitly on PostgreSQL: Kysely's table check otherwise sees a
+  // migrations table in any schema and would skip creating ours.
+  const schema =
+    dialect === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+      : undefined;
   const migrator = new Migrator({
     db,
+    migrationTableSchema: schema,
     provider: { getMigrations: async () => record },
     migrationTableName: 'stoa_migrations',
     migrationLockTableName: 'stoa_migrations_lock',

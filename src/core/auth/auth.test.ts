@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ManualClock } from '../../lib/clock.js';
+import { createMemoryState } from '../state/memory-state.js';
+import { createJwtKit, loadJwtSecret } from './jwt.js';
+import { mkdtempSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { dialects, createTestDatabase, startTestServer, type TestDatabase, type TestServer } from '../../../test/support/stoa.js';
+import { deleteExpiredTokens, issueToken, revokeToken, revokeUserTokens, validateToken } from './tokens.js';
+import { registerAccount } from '../users/accounts.js';
+
+describe('JWT kit', () => {
+  const clock = new ManualClock();
+  const state = createMemoryState(clock);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'stoa-jwt-'));
+  const kit = createJwtKit(loadJwtSecret(null, dir), clock, state.kv);
+  after(() => state.close());
+
+  test('the generated secret is kept in DATA_DIR with mode 0600 and reused', () => {
+    const again = loadJwtSecret(null, dir);
+    assert.deepEqual(again, loadJwtSecret(null, dir));
+    assert.equal(statSync(path.join(dir, 'jwt-secret')).mode & 0o777, 0o600);
+  });
+
+  test('sign carries iat, nbf, exp, jti; verify honours expiry and revocation', async () => {
+    const token = await kit.sign({ identity: 7 }, 300);
+    const payload = await kit.verify(token);
+    assert.equal(payload?.identity, 7);
+    assert.equal(payload!.exp! - payload!.iat!, 300);
+    assert.equal(payload!.nbf, payload!.iat);
+    assert.match(String(payload!.jti), /^[0-9a-f]{32}$/);
+    clock.advance(301_000);
+    assert.equal(await kit.verify(token), null);
+    const second = await kit.sign({ identity: 7 }, 300);
+    await kit.revoke((await kit.verify(second))!);
+    assert.equal(await kit.verify(second), null);
+  });
+
+  test('tampered or foreign tokens are refused', async () => {
+    const token = await kit.sign({ identity: 1 }, 300);
+    const other = createJwtKit(new TextEncoder().encode('x'.repeat(40)), clock, state.kv);
+    assert.equal(await other.verify(token), null);
+    assert.equal(await kit.verify(`${token.slice(0, -2)}xx`), null);
+    assert.equal(await kit.verify('not.a.jwt'), null);
+  });
+});
+
+for (const d of await dialects()) {
+  describe(`opaque tokens on ${d.name}`, { skip: d.skip }, () => {
+    const clock = new ManualClock();
+    let db: TestDatabase;
+    let stoa: TestServer;
+    let userId: number;
+    before(async () => {
+      db = await createTestDatabase(d.name);
+      stoa = await startTestServer(db, { clock });
+      userId = await registerAccount(stoa.server.app, { username: 'tok', password: 'pw' });
+    });
+    after(async () => {
+      await stoa.stop();
+      await db.drop();
+    });
+
+    test('only the SHA-256 is stored; expiry slides; revocation is immediate', async () => {
+      const app = stoa.server.app;
+      const token = await issueToken(app, userId, 'test', 60);
+      const rows = await app.db.selectFrom('tokens').select('hash').execute();
+      assert.ok(rows.every((r) => r.hash !== token && r.hash.length === 64));
+      clock.advance(50_000);
+      assert.equal(await validateToken(app, token, 'test'), userId);
+      clock.advance(50_000);
+      assert.equal(await validateToken(app, token, 'test'), userId, 'slid by the previous use');
+      assert.equal(await validateToken(app, token, 'other-kind'), null);
+      clock.advance(61_000);
+      assert.equal(await validateToken(app, token, 'test'), null);
+      assert.equal(await deleteExpiredTokens(app), 1);
+
+      const a = await issueToken(app, userId, 'test', 60);
+      const b = await issueToken(app, userId, 'test', 60);
+      await revokeToken(app, a);
+      assert.equal(await validateToken(app, a, 'test'), null);
+      assert.equal(await validateToken(app, b, 'test'), userId);
+      await revokeUserTokens(app, userId, 'test');
+      assert.equal(await validateToken(app, b, 'test'), null);
+      assert.equal(await validateToken(app, 'zz', 'test'), null);
+    });
+  });
+}
