@@ -58,7 +58,8 @@ export interface Config {
     issuer: string;
   };
   activationBaseUrl: string | null;
-  studentVerifier: { kind: 'none' | 'http'; url: string | null; okPattern: string | null };
+  studentVerifier: { kind: 'none' | 'http'; url: string | null; okPattern: string | null; timeoutMs: number };
+  study: { tokenTtlS: number };
 }
 
 /** Thrown when one or more variables are invalid; lists every problem at once. */
@@ -214,7 +215,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       kind: r.oneOf('STUDENT_VERIFIER', 'none', ['none', 'http'] as const),
       url: r.url('STUDENT_VERIFIER_URL', HTTP),
       okPattern: r.regex('STUDENT_VERIFIER_OK'),
+      timeoutMs: r.int('STUDENT_VERIFIER_TIMEOUT_MS', 5000, 100, 120_000),
     },
+    study: { tokenTtlS: r.int('STUDY_TOKEN_TTL_S', 3600, 1, 365 * 24 * 3600) },
   };
   if (config.sms.provider === 'ronglian') {
     for (const name of ['RONGLIAN_ACCOUNT_SID', 'RONGLIAN_AUTH_TOKEN', 'RONGLIAN_APP_ID', 'RONGLIAN_TEMPLATE_ID']) {
