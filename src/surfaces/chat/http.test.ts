@@ -42,7 +42,7 @@ interface HttpStep {
   rawBody?: Val<string | Uint8Array>;
   status: number;
   exact?: object;
-  fields?: Record<string, unknown>;
+  fields?: object;
   then?: (res: Res, s: Scene) => void | Promise<void>;
 }
 
@@ -105,14 +105,15 @@ const history = (query: string, status: number, exact?: object): HttpStep => ({
   status,
   exact,
 });
-const upload = (name: string, file: ReturnType<typeof multipart>, status: number, fields: object, then?: HttpStep['then']): HttpStep => ({
+type Upload = { headers: Record<string, string>; rawBody: string | Buffer };
+const upload = (name: string, file: Upload, status: number, fields: object, then?: HttpStep['then'], user = 'alice'): HttpStep => ({
   name: `avatar upload: ${name}`,
   method: 'POST',
   path: '/api/avatar',
-  headers: (s) => ({ ...file.headers, authorization: s.tokens.alice! }),
+  headers: (s) => ({ ...file.headers, authorization: s.tokens[user]! }),
   rawBody: file.rawBody,
   status,
-  fields: fields as Record<string, unknown>,
+  fields,
   then,
 });
 /** The uploaded picture comes back byte for byte, with its own content type. */
@@ -157,17 +158,21 @@ const SCENARIOS: Step[] = [
     register(`bad username (${why}) -> 400`, { username, password: 'p' }, 400, BAD_USERNAME)),
   ...[['gif', 'pic.gif'], ['double extension', 'pic.png.exe'], ['path', '../x.png'], ['folder', 'a/b.png'], ['number', 5]].map(
     ([why, avatar]) => register(`bad avatar (${why}) -> 400`, { username: 'erin', password: 'p', avatar }, 400, BAD_AVATAR)),
-  register('missing password -> 400', { username: 'erin' }, 400, REGISTER_BAD),
-  register('empty password -> 400', { username: 'erin', password: '' }, 400, REGISTER_BAD),
-  register('password of the wrong type -> 400', { username: 'erin', password: 12345 }, 400, REGISTER_BAD),
+  register('missing password -> 400', { username: 'erin' }, 400, { type: 'register_-1', error: true, message: 'Missing password' }),
+  register('empty password -> 400', { username: 'erin', password: '' }, 400,
+    { type: 'register_-1', error: true, message: 'Password must not be empty' }),
+  register('password of the wrong type -> 400', { username: 'erin', password: 12345 }, 400,
+    { type: 'register_-1', error: true, message: 'Password must be a string' }),
   register('a JSON array -> 400', ['erin', 'p'], 400, REGISTER_BAD),
   { name: 'register: truncated JSON -> 400', method: 'POST', path: '/api/register', headers: { 'content-type': 'application/json' },
     rawBody: '{"username": "erin",', status: 400, fields: REGISTER_BAD },
   { name: 'register: form-encoded body -> 400', method: 'POST', path: '/api/register',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' }, rawBody: 'username=erin&password=p', status: 400, fields: REGISTER_BAD },
+    headers: { 'content-type': 'application/x-www-form-urlencoded' }, rawBody: 'username=erin&password=p',
+    status: 400, fields: REGISTER_BAD },
   { name: 'register: no body -> 400', method: 'POST', path: '/api/register', status: 400, fields: REGISTER_BAD },
 
-  { name: 'login: alice gets a token and her avatar URL', method: 'POST', path: '/api/login', body: { username: 'alice', password: 'alice-pw-1' },
+  { name: 'login: alice gets a token and her avatar URL', method: 'POST', path: '/api/login',
+    body: { username: 'alice', password: 'alice-pw-1' },
     status: 200, fields: { type: 'login_1', status: 'success', token: HEX32, avatar: '/avatar/alice/me.png' },
     then: (res, s) => (assert.deepEqual(Object.keys(res.body).sort(), ['avatar', 'status', 'token', 'type']), keepToken('alice')(res, s)) },
   { name: 'login: bob gets the default avatar URL', method: 'POST', path: '/api/login', body: { username: 'bob', password: 'bob-pw-1' },
@@ -193,7 +198,8 @@ const SCENARIOS: Step[] = [
   chatPost('empty message -> 400', auth('alice'), { message: '' }, 400, CHAT_400),
   chatPost('blank message -> 400', auth('alice'), { message: '   ' }, 400, CHAT_400),
   chatPost('4097 characters -> 400', auth('alice'), { message: 'x'.repeat(4097) }, 400, CHAT_400),
-  { name: 'chat: non-JSON body -> 400', method: 'POST', path: '/api/chat', headers: auth('alice'), rawBody: 'message=hi', status: 400, fields: CHAT_400 },
+  { name: 'chat: non-JSON body -> 400', method: 'POST', path: '/api/chat', headers: auth('alice'), rawBody: 'message=hi',
+    status: 400, fields: CHAT_400 },
 
   { name: 'broadcast: bob on TCP and carol on WS log in', act: async (s) => {
     s.tcp = await TcpClient.connect(s.srv.tcpPort);
@@ -249,11 +255,26 @@ const SCENARIOS: Step[] = [
 
   upload('PNG accepted and served back', multipart('me.png', 'image/png', TINY_PNG), 200,
     { type: 'avatar', status: 'success', avatar: /^\/avatar\/alice\/u-[0-9a-f]{16}\.png$/ }, servedBack(TINY_PNG, 'image/png')),
+  upload('exactly 2 MiB accepted', multipart('big.png', 'image/png', Buffer.concat([TINY_PNG, Buffer.alloc(2 * MiB - TINY_PNG.length)])),
+    200, { type: 'avatar', status: 'success' }),
   upload('JPEG accepted and served back', multipart('me.jpg', 'image/jpeg', TINY_JPEG), 200,
     { type: 'avatar', status: 'success', avatar: /^\/avatar\/alice\/u-[0-9a-f]{16}\.jpg$/ }, servedBack(TINY_JPEG, 'image/jpeg')),
   upload('text renamed .png refused by magic bytes', multipart('evil.png', 'image/png', Buffer.from('just text, not a picture')), 400,
     AVATAR_ERROR),
-  upload('over 2 MiB refused', multipart('big.png', 'image/png', Buffer.concat([TINY_PNG, Buffer.alloc(2 * MiB)])), 413, AVATAR_ERROR),
+  upload('over 2 MiB refused', multipart('big.png', 'image/png', Buffer.concat([TINY_PNG, Buffer.alloc(2 * MiB - TINY_PNG.length + 1)])),
+    413, AVATAR_ERROR),
+  upload('malformed multipart -> 400', { headers: { 'content-type': 'multipart/form-data; boundary=xyz' }, rawBody: 'garbage' }, 400,
+    AVATAR_ERROR),
+  upload('no boundary -> 400', { headers: { 'content-type': 'multipart/form-data' }, rawBody: 'garbage' }, 400, AVATAR_ERROR),
+  upload('no file part -> 400', { headers: { 'content-type': 'multipart/form-data; boundary=xyz' },
+    rawBody: '--xyz\r\nContent-Disposition: form-data; name="note"\r\n\r\nhello\r\n--xyz--\r\n' }, 400, AVATAR_ERROR),
+  upload('JSON instead of multipart -> 400', { headers: { 'content-type': 'application/json' }, rawBody: '{"avatar":"x.png"}' }, 400,
+    AVATAR_ERROR),
+  { name: 'login: a user named with symbols', method: 'POST', path: '/api/login', body: { username: '_!@#$%^&+-~?x9', password: 'p' },
+    status: 200, fields: { avatar: DEFAULT_AVATAR }, then: keepToken('sym') },
+  upload('a name with URL-special characters round-trips', multipart('s.png', 'image/png', TINY_PNG), 200,
+    { type: 'avatar', status: 'success', avatar: /^\/avatar\/_!%40%23%24%25%5E%26%2B-~%3Fx9\/u-[0-9a-f]{16}\.png$/ },
+    servedBack(TINY_PNG, 'image/png'), 'sym'),
   { name: 'avatar upload: no token -> 401', method: 'POST', path: '/api/avatar', ...multipart('me.png', 'image/png', TINY_PNG),
     status: 401, fields: AVATAR_ERROR },
 
@@ -301,7 +322,8 @@ const SCENARIOS: Step[] = [
   { name: 'rate limit: the 4th attempt -> 429, even with the right password', method: 'POST', path: '/api/login',
     body: { username: 'dave', password: 'dave-pw-1' }, status: 429, fields: { type: 'login_0', status: 'error', message: /Too many/ },
     then: (res) => assert.match(res.headers.get('retry-after') ?? '', /^\d+$/) },
-  { name: 'rate limit: other users are not affected', method: 'POST', path: '/api/login', body: { username: 'carol', password: 'carol-pw-1' },
+  { name: 'rate limit: other users are not affected', method: 'POST', path: '/api/login',
+    body: { username: 'carol', password: 'carol-pw-1' },
     status: 200, fields: { type: 'login_1' } },
 
   { name: 'storage failure: the users table disappears', act: async (s) => {

@@ -1,7 +1,7 @@
 import type { App } from '../../core/app.js';
 import { isAppError } from '../../core/errors.js';
 import type { HubConnection } from '../../core/realtime/connection.js';
-import { chatMessageProblem, isValidAvatarName, isValidChatUsername } from './rules.js';
+import { chatMessageProblem, isValidAvatarName, isValidChatUsername, passwordProblem } from './rules.js';
 import { loginChatUser, logoutChatToken, postChatMessage, registerChatUser, userForChatToken } from './service.js';
 
 type Message = Record<string, unknown>;
@@ -14,11 +14,9 @@ async function register(app: App, conn: HubConnection, msg: Message): Promise<ob
   if (avatar !== null && !isValidAvatarName(avatar)) {
     return { type: 'register_-3', success: false, message: 'Invalid avatar format. Only .png or .jpg allowed' };
   }
-  if (typeof msg.password !== 'string' || msg.password.length === 0) {
-    return { type: 'register_-1', error: true, message: 'Missing password' };
-  }
-  if (msg.password.length > 1024) return { type: 'register_-1', error: true, message: 'Password too long' };
-  const outcome = await registerChatUser(app, { username: msg.username, password: msg.password, avatar, ip: conn.remoteAddress });
+  const badPassword = passwordProblem(msg.password);
+  if (badPassword) return { type: 'register_-1', error: true, message: badPassword };
+  const outcome = await registerChatUser(app, { username: msg.username, password: msg.password as string, avatar, ip: conn.remoteAddress });
   if (outcome === 'username_taken') return { type: 'register_0', success: false, message: 'Username already exists' };
   if (outcome === 'rate_limited') return { type: 'register_-1', error: true, message: 'Too many registrations, try again later' };
   return { type: 'register_1', error: false, message: 'User registered successfully' };

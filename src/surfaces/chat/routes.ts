@@ -5,7 +5,14 @@ import { isAppError } from '../../core/errors.js';
 import { parseEveryBodyAsJson } from '../../core/http/http-server.js';
 import { updateAvatar } from '../../core/users/user-repo.js';
 import { detectImageType, openAvatar, resolveAvatarFile, storeUploadedAvatar } from './avatars.js';
-import { avatarUrl, chatMessageProblem, isValidAvatarName, isValidChatUsername, tokenFromAuthorization } from './rules.js';
+import {
+  avatarUrl,
+  chatMessageProblem,
+  isValidAvatarName,
+  isValidChatUsername,
+  passwordProblem,
+  tokenFromAuthorization,
+} from './rules.js';
 import { chatHistory, loginChatUser, logoutChatToken, postChatMessage, registerChatUser, userForChatToken } from './service.js';
 
 /** Builds a route's own error body from a message; the plugin's error handler uses it. */
@@ -72,11 +79,9 @@ export async function chatRoutes(http: FastifyInstance, app: App): Promise<void>
     if (avatar !== null && !isValidAvatarName(avatar)) {
       return reply.code(400).send({ type: 'register_0', success: false, message: 'Invalid avatar format. Only .png or .jpg allowed' });
     }
-    if (typeof body.password !== 'string' || body.password.length === 0) {
-      return reply.code(400).send(registerError('Missing password'));
-    }
-    if (body.password.length > 1024) return reply.code(400).send(registerError('Password too long (at most 1024 characters)'));
-    const outcome = await registerChatUser(app, { username: body.username, password: body.password, avatar, ip: req.ip });
+    const badPassword = passwordProblem(body.password);
+    if (badPassword) return reply.code(400).send(registerError(badPassword));
+    const outcome = await registerChatUser(app, { username: body.username, password: body.password as string, avatar, ip: req.ip });
     if (outcome === 'username_taken') {
       return reply.code(403).send({ type: 'register_0', success: false, message: 'Username already exists' });
     }
@@ -144,13 +149,19 @@ export async function chatRoutes(http: FastifyInstance, app: App): Promise<void>
     const user = await requireUser(req, reply, avatarError);
     if (!user) return reply;
     if (!req.isMultipart()) return reply.code(400).send(avatarError('Send the picture as multipart/form-data'));
-    const part = await req.file();
-    if (!part) return reply.code(400).send(avatarError('No file in the upload'));
     let bytes: Buffer;
     try {
+      const part = await req.file();
+      if (!part) return reply.code(400).send(avatarError('No file in the upload'));
       bytes = await part.toBuffer();
-    } catch {
-      return reply.code(413).send(avatarError(`Picture too large (at most ${app.config.chat.avatarMaxBytes} bytes)`));
+    } catch (err) {
+      // Busboy's parse errors carry no status; only the size limits are 413.
+      const { code, statusCode } = err as { code?: string; statusCode?: number };
+      if (code === 'FST_REQ_FILE_TOO_LARGE') {
+        return reply.code(413).send(avatarError(`Picture too large (at most ${app.config.chat.avatarMaxBytes} bytes)`));
+      }
+      if (statusCode === 413) return reply.code(413).send(avatarError('Send one picture and nothing else'));
+      return reply.code(400).send(avatarError('Malformed multipart upload'));
     }
     const extension = detectImageType(bytes);
     if (!extension) return reply.code(400).send(avatarError('Only PNG or JPEG pictures are accepted'));

@@ -27,6 +27,18 @@ export function avatarUrl(username: string, avatar: string | null): string {
   return `/avatar/${encodeURIComponent(username)}/${encodeURIComponent(avatar)}`;
 }
 
+/** Longest password accepted at registration, so hashing cost stays bounded. */
+const MAX_PASSWORD_CHARS = 1024;
+
+/** Why a registration password is refused (named for the client), or null when it is fine. */
+export function passwordProblem(password: unknown): string | null {
+  if (password === undefined || password === null) return 'Missing password';
+  if (typeof password !== 'string') return 'Password must be a string';
+  if (password.length === 0) return 'Password must not be empty';
+  if (password.length > MAX_PASSWORD_CHARS) return `Password too long (at most ${MAX_PASSWORD_CHARS} characters)`;
+  return null;
+}
+
 /** Why a chat message is refused, or null when it is fine. */
 export function chatMessageProblem(message: unknown, maxChars: number): string | null {
   if (message === undefined || message === null) return 'Missing message';

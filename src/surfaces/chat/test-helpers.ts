@@ -29,7 +29,8 @@ export const TINY_JPEG = Buffer.concat([
 /** A multipart/form-data body with one file part, built by hand so its bytes are exact. */
 export function multipart(filename: string, contentType: string, bytes: Buffer): { headers: Record<string, string>; rawBody: Buffer } {
   const boundary = '----stoa-test-boundary-7f3a';
-  const head = `--${boundary}\r\nContent-Disposition: form-data; name="avatar"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`;
+  const disposition = `Content-Disposition: form-data; name="avatar"; filename="${filename}"`;
+  const head = `--${boundary}\r\n${disposition}\r\nContent-Type: ${contentType}\r\n\r\n`;
   return {
     headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
     rawBody: Buffer.concat([Buffer.from(head), bytes, Buffer.from(`\r\n--${boundary}--\r\n`)]),
