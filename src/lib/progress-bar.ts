@@ -2,6 +2,8 @@
 export class ProgressBar {
   private done = 0;
   private lastDraw = 0;
+  /** The count last written, so finish() does not print the final line twice. */
+  private written = -1;
 
   constructor(
     private readonly total: number,
@@ -21,7 +23,7 @@ export class ProgressBar {
 
   /** Ends the bar with a newline. */
   finish(): void {
-    this.draw();
+    if (this.written !== this.done) this.draw();
     if (this.out.isTTY) this.out.write('\n');
   }
 
@@ -34,6 +36,7 @@ export class ProgressBar {
     if (this.out.isTTY) this.out.write(`\r${line}`);
     else if (this.done === this.total || this.done % Math.max(1, Math.floor(this.total / 10)) === 0) {
       this.out.write(`${line}\n`);
-    }
+    } else return;
+    this.written = this.done;
   }
 }
