@@ -1,0 +1,31 @@
+import type { Surface, SurfaceRuntime } from '../../core/surface.js';
+import { accountsPart } from './accounts/index.js';
+import { alertsPart } from './alerts/index.js';
+import { metricsPart } from './metrics/index.js';
+
+const parts = [metricsPart, alertsPart, accountsPart];
+
+/**
+ * The 5G network-function monitor: metrics ingest, averages and charts; CPU alerts over
+ * Socket.IO, the hub and e-mail; web sign-up and login with JWT and Google.
+ */
+export const monitorSurface: Surface = {
+  name: 'monitor',
+  migrations: parts.flatMap((p) => p.migrations),
+  async routes(http, app) {
+    for (const part of parts) if (part.routes) await http.register(async (scope) => part.routes!(scope, app));
+  },
+  async start(app) {
+    const runtimes: SurfaceRuntime[] = [];
+    for (const part of parts) {
+      const runtime = await part.start?.(app);
+      if (runtime) runtimes.push(runtime);
+    }
+    return {
+      announce: runtimes.flatMap((r) => r.announce ?? []),
+      stop: async () => {
+        for (const runtime of runtimes.reverse()) await runtime.stop();
+      },
+    };
+  },
+};

@@ -1,0 +1,81 @@
+import type { Generated, Kysely } from 'kysely';
+import { withIdColumn } from '../../../core/db/core-migrations.js';
+import type { StoaMigration } from '../../../core/db/migrator.js';
+import type { DialectName, EpochMs } from '../../../core/db/schema.js';
+
+/** The 15 keys a sample must carry, in the order the "Missing title" error checks them. */
+export const SAMPLE_KEYS = [
+  'dt_infotime',
+  's_attemp',
+  's_cpu',
+  's_disk',
+  's_diskin',
+  's_diskout',
+  's_error',
+  's_load',
+  's_loss',
+  's_memory',
+  's_nf',
+  's_size',
+  's_system',
+  's_traffic',
+  's_transfer',
+] as const;
+
+/** The keys that carry measurements (every key but the time and the NF name). */
+export const NUMERIC_KEYS = SAMPLE_KEYS.filter((k) => k !== 'dt_infotime' && k !== 's_nf') as Array<
+  Exclude<(typeof SAMPLE_KEYS)[number], 'dt_infotime' | 's_nf'>
+>;
+
+/** A numeric key. */
+export type NumericKey = (typeof NUMERIC_KEYS)[number];
+
+/**
+ * One row per sample: the values exactly as sent (JSON in `raw`), plus each measurement
+ * parsed into a typed column (null when it is not a finite number) for averages and charts.
+ */
+export type NfSamplesTable = {
+  id: Generated<number>;
+  s_nf: string;
+  /** Server receive time; everything orders by it. */
+  received_at: EpochMs;
+  dt_infotime: string;
+  raw: string;
+} & { [K in NumericKey]: number | null };
+
+/** Last sample time per NF, kept beside the samples so the NF list never scans them. */
+export type NfNodesTable = {
+  s_nf: string;
+  first_seen_at: EpochMs;
+  last_received_at: EpochMs;
+};
+
+/** The metrics tables. */
+export type MetricsTables = {
+  nf_samples: NfSamplesTable;
+  nf_nodes: NfNodesTable;
+};
+
+/** Samples with the (s_nf, received_at) index that makes "latest for NF" and "range for NF" index scans. */
+export const metricsMigrations: StoaMigration[] = [
+  {
+    name: '0200_nf_samples',
+    async up(db: Kysely<any>, dialect: DialectName) {
+      let table = withIdColumn(db.schema.createTable('nf_samples'), dialect)
+        .addColumn('s_nf', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'bigint', (c) => c.notNull())
+        .addColumn('dt_infotime', 'text', (c) => c.notNull())
+        .addColumn('raw', 'text', (c) => c.notNull());
+      for (const key of NUMERIC_KEYS) table = table.addColumn(key, dialect === 'sqlite' ? 'real' : 'double precision');
+      await table.execute();
+      await db.schema.createIndex('nf_samples_nf_time').on('nf_samples').columns(['s_nf', 'received_at']).execute();
+      await db.schema.createIndex('nf_samples_time').on('nf_samples').column('received_at').execute();
+      await db.schema
+        .createTable('nf_nodes')
+        .addColumn('s_nf', 'text', (c) => c.primaryKey())
+        .addColumn('first_seen_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_received_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
+];
