@@ -188,3 +188,12 @@ describe('JsonFrameSplitter', () => {
     assert.equal(splitter.bufferedBytes, 0);
   });
 });
+
+test('a large object fed one byte at a time arrives whole, once', () => {
+  const splitter = new JsonFrameSplitter(64 * 1024);
+  const text = JSON.stringify({ type: 'chat', message: 'x'.repeat(60_000) });
+  const frames = [];
+  for (const byte of Buffer.from(text)) frames.push(...splitter.push(Buffer.from([byte])));
+  assert.deepEqual(frames, [{ kind: 'text', text }]);
+  assert.equal(splitter.bufferedBytes, 0);
+});

@@ -22,14 +22,17 @@ function isWhitespace(byte: number): boolean {
   return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
 }
 
-/** Incremental splitter; one instance per connection. */
+/**
+ * Incremental splitter; one instance per connection. Each byte is scanned once: bytes of
+ * an unfinished frame are kept as chunk slices and joined only when the frame completes,
+ * so a frame sent one byte at a time costs no repeated copying.
+ */
 export class JsonFrameSplitter {
-  private pending: Buffer = Buffer.alloc(0);
+  private parts: Buffer[] = [];
+  private partsLength = 0;
   private depth = 0;
   private inString = false;
   private escaped = false;
-  /** Offset in `pending` up to which bytes have been scanned. */
-  private scanned = 0;
   /** True while collecting stray text outside any object. */
   private inGarbage = false;
 
@@ -38,33 +41,22 @@ export class JsonFrameSplitter {
   /** Feeds one chunk and returns every frame it completes, in order. */
   push(chunk: Buffer): Frame[] {
     const frames: Frame[] = [];
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     let start = 0;
-    let i = this.scanned;
-    const buf = this.pending;
-    for (; i < buf.length; i++) {
-      const byte = buf[i]!;
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i]!;
       if (this.depth === 0 && !this.inGarbage) {
-        if (isWhitespace(byte)) {
-          start = i + 1;
-          continue;
-        }
-        if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
-          start = i;
-          this.depth = 1;
-          continue;
-        }
+        if (isWhitespace(byte)) continue;
         start = i;
-        this.inGarbage = true;
+        if (byte === OPEN_BRACE || byte === OPEN_BRACKET) this.depth = 1;
+        else this.inGarbage = true;
         continue;
       }
       if (this.inGarbage) {
         if (byte === NEWLINE || byte === OPEN_BRACE) {
-          frames.push({ kind: 'invalid', text: buf.toString('utf8', start, i).trim() });
+          frames.push({ kind: 'invalid', text: this.take(chunk, start, i).toString('utf8').trim() });
           this.inGarbage = false;
           start = i;
           if (byte === OPEN_BRACE) this.depth = 1;
-          else start = i + 1;
         }
         continue;
       }
@@ -79,30 +71,43 @@ export class JsonFrameSplitter {
       else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
         this.depth--;
         if (this.depth === 0) {
-          const size = i + 1 - start;
-          if (size > this.maxFrameBytes) frames.push({ kind: 'too_large', size });
-          else frames.push({ kind: 'text', text: buf.toString('utf8', start, i + 1) });
+          const size = this.partsLength + i + 1 - start;
+          if (size > this.maxFrameBytes) {
+            this.take(chunk, start, i + 1, false);
+            frames.push({ kind: 'too_large', size });
+          } else frames.push({ kind: 'text', text: this.take(chunk, start, i + 1).toString('utf8') });
           start = i + 1;
         }
       }
     }
-    this.pending = start >= buf.length ? Buffer.alloc(0) : buf.subarray(start);
-    this.scanned = this.pending.length;
-    if (this.pending.length > this.maxFrameBytes) {
-      frames.push({ kind: 'too_large', size: this.pending.length });
-      this.reset();
+    if (this.depth > 0 || this.inGarbage) {
+      this.parts.push(chunk.subarray(start));
+      this.partsLength += chunk.length - start;
+      if (this.partsLength > this.maxFrameBytes) {
+        frames.push({ kind: 'too_large', size: this.partsLength });
+        this.reset();
+      }
     }
     return frames;
   }
 
   /** Bytes received but not yet part of a complete frame. */
   get bufferedBytes(): number {
-    return this.pending.length;
+    return this.partsLength;
+  }
+
+  /** The kept slices plus `chunk[from, to)` as one buffer (unless `join` is false); clears the kept slices. */
+  private take(chunk: Buffer, from: number, to: number, join = true): Buffer {
+    const tail = chunk.subarray(from, to);
+    const whole = !join ? tail : this.parts.length === 0 ? tail : Buffer.concat([...this.parts, tail]);
+    this.parts = [];
+    this.partsLength = 0;
+    return whole;
   }
 
   private reset(): void {
-    this.pending = Buffer.alloc(0);
-    this.scanned = 0;
+    this.parts = [];
+    this.partsLength = 0;
     this.depth = 0;
     this.inString = false;
     this.escaped = false;

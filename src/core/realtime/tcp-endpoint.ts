@@ -56,8 +56,13 @@ class TcpConnection implements HubConnection {
 
   /** Sends a last event, then closes once it is flushed. */
   endWith(event: OutgoingEvent): void {
-    if (this.socket.writable) this.socket.end(event.tcpLine);
-    else this.socket.destroy();
+    if (!this.socket.writable) {
+      this.socket.destroy();
+      return;
+    }
+    this.socket.end(event.tcpLine);
+    // A peer that never closes its side must not keep the connection open.
+    setTimeout(() => this.socket.destroy(), 2000).unref();
   }
 
   pauseReading(): void {
