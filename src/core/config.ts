@@ -35,7 +35,13 @@ export interface Config {
   };
   smtpUrl: string | null;
   mailFrom: string;
+  /** First wait before a failed mail is retried; each further retry waits twice as long. */
+  mailRetryBaseMs: number;
+  /** Delivery tries per mail in all (SMTP answers 4xx or is unreachable: try again later). */
+  mailAttempts: number;
   alertEmails: string[];
+  /** How often the monitor's alert rules are evaluated (once per cluster). */
+  alertEvalIntervalS: number;
   sms: {
     provider: 'console' | 'ronglian';
     ronglianBaseUrl: string;
@@ -43,7 +49,21 @@ export interface Config {
     ronglianAuthToken: string | null;
     ronglianAppId: string | null;
     ronglianTemplateId: string | null;
+    /** Seconds between two sends to one phone (SMS_PER_PHONE_INTERVAL_S). */
+    perPhoneIntervalS: number;
+    /** Sends per phone per day (SMS_PER_PHONE_DAILY). */
+    perPhoneDaily: number;
+    /** Sends per client IP per hour (SMS_PER_IP_HOURLY). */
+    perIpHourly: number;
+    /** Sends per day across all phones (SMS_GLOBAL_DAILY). */
+    globalDaily: number;
+    /** First retry delay of a failed send; doubles each attempt (SMS_RETRY_BASE_MS). */
+    retryBaseMs: number;
+    /** Ronglian request timeout (RONGLIAN_TIMEOUT_MS). */
+    ronglianTimeoutMs: number;
   };
+  /** Lifetime of an image captcha answer (CAPTCHA_TTL_S). */
+  captchaTtlS: number;
   weibo: {
     clientId: string | null;
     clientSecret: string | null;
@@ -57,9 +77,21 @@ export interface Config {
     redirectUri: string | null;
     issuer: string;
   };
+  /** Monitor/live web accounts: JWT lifetime, failed-login budget, highest level a sign-up grants itself. */
+  web: { jwtTtlS: number; loginAttemptsPerMinute: number; signupMaxSelfLevel: number };
   activationBaseUrl: string | null;
   studentVerifier: { kind: 'none' | 'http'; url: string | null; okPattern: string | null; timeoutMs: number };
   study: { tokenTtlS: number };
+  /**
+   * Verify surface: iHome session lifetime (IHOME_SESSION_TTL_S, sliding), dadashop JWT
+   * lifetime (DADASHOP_TOKEN_TTL_S, 1 day), iHome logins per IP and phone per minute
+   * (IHOME_LOGIN_ATTEMPTS_PER_MINUTE), Weibo token-exchange timeout (WEIBO_TIMEOUT_MS).
+   */
+  verify: { ihomeSessionTtlS: number; dadashopTokenTtlS: number; loginAttemptsPerMinute: number; weiboTimeoutMs: number };
+  /** Live streaming: the long-stream alert threshold, the watch-heartbeat lifetime, how often the alert check runs. */
+  live: { alertAfterS: number; watchTtlS: number; alertCheckIntervalS: number };
+  /** Metrics samples older than this many seconds are deleted (METRICS_RETENTION, default 30 days). */
+  metricsRetentionS: number;
 }
 
 /** Thrown when one or more variables are invalid; lists every problem at once. */
@@ -135,6 +167,20 @@ class EnvReader {
     }
   }
 
+  /** Seconds, given as a plain number of seconds or with a unit: `90s`, `15m`, `12h`, `30d`. */
+  duration(name: string, fallbackS: number, minS: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallbackS;
+    const match = /^(\d+)\s*([smhd]?)$/i.exec(value);
+    const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[(match?.[2] ?? '').toLowerCase() as '' | 's' | 'm' | 'h' | 'd'];
+    const seconds = match ? Number(match[1]) * unit : NaN;
+    if (!Number.isSafeInteger(seconds) || seconds < minS) {
+      this.problems.push(`${name}: expected a duration of at least ${minS} s (e.g. 3600, 12h, 30d), got "${value}"`);
+      return fallbackS;
+    }
+    return seconds;
+  }
+
   regex(name: string): string | null {
     const value = this.raw(name);
     if (value === undefined) return null;
@@ -188,7 +234,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     },
     smtpUrl: r.url('SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom: r.string('MAIL_FROM', 'Stoa <stoa@localhost>'),
+    mailRetryBaseMs: r.int('MAIL_RETRY_BASE_MS', 1000, 1, 3_600_000),
+    mailAttempts: r.int('MAIL_ATTEMPTS', 6, 1, 50),
     alertEmails: (r.optional('ALERT_EMAILS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    alertEvalIntervalS: r.int('ALERT_EVAL_INTERVAL_S', 10, 1, 3600),
     sms: {
       provider: r.oneOf('SMS_PROVIDER', 'console', ['console', 'ronglian'] as const),
       ronglianBaseUrl: r.url('RONGLIAN_BASE_URL', HTTP, 'https://app.cloopen.com:8883')!,
@@ -196,7 +245,14 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       ronglianAuthToken: r.optional('RONGLIAN_AUTH_TOKEN'),
       ronglianAppId: r.optional('RONGLIAN_APP_ID'),
       ronglianTemplateId: r.optional('RONGLIAN_TEMPLATE_ID'),
+      perPhoneIntervalS: r.int('SMS_PER_PHONE_INTERVAL_S', 60, 1, 24 * 3600),
+      perPhoneDaily: r.int('SMS_PER_PHONE_DAILY', 10, 1, 1_000_000),
+      perIpHourly: r.int('SMS_PER_IP_HOURLY', 20, 1, 10_000_000),
+      globalDaily: r.int('SMS_GLOBAL_DAILY', 10000, 1, 1_000_000_000),
+      retryBaseMs: r.int('SMS_RETRY_BASE_MS', 1000, 1, 3_600_000),
+      ronglianTimeoutMs: r.int('RONGLIAN_TIMEOUT_MS', 5000, 100, 120_000),
     },
+    captchaTtlS: r.int('CAPTCHA_TTL_S', 180, 1, 24 * 3600),
     weibo: {
       clientId: r.optional('WEIBO_CLIENT_ID'),
       clientSecret: r.optional('WEIBO_CLIENT_SECRET'),
@@ -210,6 +266,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       redirectUri: r.url('GOOGLE_REDIRECT_URI', HTTP),
       issuer: r.url('GOOGLE_ISSUER', HTTP, 'https://accounts.google.com')!,
     },
+    web: {
+      jwtTtlS: r.int('WEB_JWT_TTL_S', 300, 1, 365 * 24 * 3600),
+      loginAttemptsPerMinute: r.int('WEB_LOGIN_ATTEMPTS_PER_MINUTE', 10, 1, 1_000_000),
+      signupMaxSelfLevel: r.int('SIGNUP_MAX_SELF_LEVEL', 0, 0, 1_000_000),
+    },
     activationBaseUrl: r.url('ACTIVATION_BASE_URL', HTTP),
     studentVerifier: {
       kind: r.oneOf('STUDENT_VERIFIER', 'none', ['none', 'http'] as const),
@@ -218,6 +279,18 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       timeoutMs: r.int('STUDENT_VERIFIER_TIMEOUT_MS', 5000, 100, 120_000),
     },
     study: { tokenTtlS: r.int('STUDY_TOKEN_TTL_S', 3600, 1, 365 * 24 * 3600) },
+    verify: {
+      ihomeSessionTtlS: r.int('IHOME_SESSION_TTL_S', 86400, 60, 365 * 24 * 3600),
+      dadashopTokenTtlS: r.int('DADASHOP_TOKEN_TTL_S', 86400, 60, 365 * 24 * 3600),
+      loginAttemptsPerMinute: r.int('IHOME_LOGIN_ATTEMPTS_PER_MINUTE', 10, 1, 1_000_000),
+      weiboTimeoutMs: r.int('WEIBO_TIMEOUT_MS', 5000, 100, 120_000),
+    },
+    live: {
+      alertAfterS: r.int('LIVE_ALERT_AFTER_S', 21600, 1, 365 * 24 * 3600),
+      watchTtlS: r.int('LIVE_WATCH_TTL_S', 30, 1, 3600),
+      alertCheckIntervalS: r.int('LIVE_ALERT_CHECK_INTERVAL_S', 60, 1, 24 * 3600),
+    },
+    metricsRetentionS: r.duration('METRICS_RETENTION', 30 * 86400, 60),
   };
   if (config.sms.provider === 'ronglian') {
     for (const name of ['RONGLIAN_ACCOUNT_SID', 'RONGLIAN_AUTH_TOKEN', 'RONGLIAN_APP_ID', 'RONGLIAN_TEMPLATE_ID']) {

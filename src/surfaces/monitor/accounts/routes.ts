@@ -1,0 +1,162 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from '../../../core/app.js';
+import { endWebSession, issueWebToken, readWebSession } from '../../../core/auth/web-session.js';
+import { isAppError } from '../../../core/errors.js';
+import { parseEveryBodyAsJson } from '../../../core/http/http-server.js';
+import { beginGoogleLogin, finishGoogleLogin, GoogleLoginError, googleSettings } from './google.js';
+import { userForGoogleIdentity } from './google-users.js';
+import { accessRequestJson, accessRequestsFor, ADMIN_LEVEL, decideAccess, loginWebUser, signupWebUser, webUserInfo } from './service.js';
+import type { AccessRequestStatus } from './tables.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The key of this route's error body: the seed's web calls use "Error", the Google ones "error". */
+    webErrorKey?: 'Error' | 'error';
+  }
+}
+
+/** Largest level a sign-up may ask for: the column is a 32-bit integer. */
+const MAX_LEVEL = 2_147_483_647;
+const TAKEN = { email: 'email already registers', name: 'name already registers', phone: 'phone already registers' };
+const STATUSES: readonly AccessRequestStatus[] = ['pending', 'approved', 'rejected'];
+const GOOGLE = { config: { webErrorKey: 'error' as const } };
+
+function bodyObject(req: FastifyRequest): Record<string, unknown> {
+  const body = req.body;
+  return body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+}
+
+/** A field as text: strings as sent, numbers (phones) in decimal; anything else, or blank, is missing. */
+function field(body: Record<string, unknown>, name: string): string | null {
+  const value = body[name];
+  const text = typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : null;
+  return text !== null && text.trim() !== '' ? text : null;
+}
+
+/** The level asked for in `Authorization: <digits>`: 0 when absent, null when not a level. */
+function requestedLevel(header: string | undefined): number | null {
+  const text = (header ?? '').trim();
+  if (text === '') return 0;
+  if (!/^\d{1,10}$/.test(text) || Number(text) > MAX_LEVEL) return null;
+  return Number(text);
+}
+
+/** The web sign-up, login, logout, access-request and Google login routes under `/user/`. */
+export async function accountRoutes(http: FastifyInstance, app: App): Promise<void> {
+  parseEveryBodyAsJson(http);
+
+  http.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    const key = req.routeOptions.config.webErrorKey ?? 'Error';
+    if (isAppError(err) && err.code === 'unavailable') return reply.code(503).send({ [key]: 'Service unavailable, try again shortly' });
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) {
+      req.log.error({ err }, 'web account request failed');
+      return reply.code(500).send({ [key]: 'Internal error' });
+    }
+    if (status === 413) return reply.code(413).send({ [key]: 'Request body too large' });
+    return reply.code(400).send({ [key]: err.message });
+  });
+
+  async function requireSession(req: FastifyRequest, reply: FastifyReply) {
+    const session = await readWebSession(app, req.headers.authorization);
+    if (!session) await reply.code(401).send({ Error: 'Unauthorized' });
+    return session;
+  }
+
+  http.post('/user/signup', async (req, reply) => {
+    const body = bodyObject(req);
+    const [name, email, password, confirmation, phone] = ['s_name', 's_email', 's_password', 's_password_confirmation', 's_phone'].map((n) =>
+      field(body, n),
+    );
+    if (!name || !email || !password || !confirmation || !phone) return reply.code(403).send({ Error: 'have some parameter null' });
+    if (password !== confirmation) return reply.code(401).send({ Error: 'need identical password' });
+    const level = requestedLevel(req.headers.authorization);
+    if (level === null) return reply.code(400).send({ Error: 'invalid access level' });
+    const outcome = await signupWebUser(app, { name: name.trim(), email: email.trim(), password, phone: phone.trim(), requestedLevel: level });
+    if (outcome.kind === 'taken') return reply.code(402).send({ Error: TAKEN[outcome.field] });
+    return { message: 'JSON received successfully' };
+  });
+
+  http.post('/user/login', async (req, reply) => {
+    const body = bodyObject(req);
+    const name = field(body, 's_name');
+    const password = field(body, 's_password');
+    if (!name || !password) return reply.code(400).send({ Error: 'Missing required parameters' });
+    const outcome = await loginWebUser(app, { name: name.trim(), password, ip: req.ip });
+    switch (outcome.kind) {
+      case 'rate_limited':
+        return reply.code(429).header('retry-after', String(outcome.retryAfterS)).send({ Error: 'Too many attempts, try again later' });
+      case 'invalid':
+        return reply.code(400).send({ Error: 'Invalid credentials' });
+      case 'pending':
+        return reply.code(403).send({ Error: 'Account not activated' });
+      case 'ok':
+        return { message: 'Login successful', user_info: webUserInfo(outcome.user), access_token: outcome.token };
+    }
+  });
+
+  http.post('/user/logout', async (req, reply) => {
+    const session = await requireSession(req, reply);
+    if (!session) return reply;
+    await endWebSession(app, session);
+    return { message: 'Logout successful' };
+  });
+
+  http.get('/user/access-requests', async (req, reply) => {
+    const session = await requireSession(req, reply);
+    if (!session) return reply;
+    const raw = (req.query as Record<string, unknown>).status;
+    const status = raw === undefined || raw === '' ? null : STATUSES.find((s) => s === raw);
+    if (status === undefined) return reply.code(400).send({ Error: 'invalid status' });
+    if (session.user.access_level < ADMIN_LEVEL) return reply.code(403).send({ Error: 'Forbidden' });
+    return { requests: (await accessRequestsFor(app, status)).map(accessRequestJson) };
+  });
+
+  for (const [action, verdict] of [['approve', 'approved'], ['reject', 'rejected']] as const) {
+    http.post(`/user/access-requests/:id/${action}`, async (req, reply) => {
+      const session = await requireSession(req, reply);
+      if (!session) return reply;
+      const { id } = req.params as { id: string };
+      const numeric = /^\d{1,10}$/.test(id) && Number(id) <= MAX_LEVEL ? Number(id) : null;
+      const outcome = numeric === null ? { kind: 'not_found' as const } : await decideAccess(app, session.user, numeric, verdict);
+      if (outcome.kind === 'not_found' && session.user.access_level < ADMIN_LEVEL) return reply.code(403).send({ Error: 'Forbidden' });
+      switch (outcome.kind) {
+        case 'forbidden':
+          return reply.code(403).send({ Error: 'Forbidden' });
+        case 'not_found':
+          return reply.code(404).send({ Error: 'Access request not found' });
+        case 'already_decided':
+          return reply.code(409).send({ Error: 'Access request already decided' });
+        case 'ok':
+          return { message: `Access request ${verdict}`, request: accessRequestJson(outcome.request) };
+      }
+    });
+  }
+
+  http.get('/user/google-login', GOOGLE, async (_req, reply) => {
+    const settings = googleSettings(app);
+    if (!settings) return reply.code(404).send({ error: 'Google login is not configured' });
+    try {
+      return reply.redirect(await beginGoogleLogin(app, settings), 302);
+    } catch (err) {
+      if (!(err instanceof GoogleLoginError)) throw err;
+      app.log.warn({ err: err.causeDetail }, `google login: ${err.message}`);
+      return reply.code(400).send({ error: err.message });
+    }
+  });
+
+  http.get('/user/google-callback', GOOGLE, async (req, reply) => {
+    const settings = googleSettings(app);
+    if (!settings) return reply.code(404).send({ error: 'Google login is not configured' });
+    let identity;
+    try {
+      identity = await finishGoogleLogin(app, settings, req.query as Record<string, unknown>);
+    } catch (err) {
+      if (!(err instanceof GoogleLoginError)) throw err;
+      app.log.warn({ err: err.causeDetail }, `google callback: ${err.message}`);
+      return reply.code(400).send({ error: err.message });
+    }
+    const user = await userForGoogleIdentity(app, identity);
+    return { message: 'Google login successful', user_info: webUserInfo(user), access_token: await issueWebToken(app, user.id) };
+  });
+}
