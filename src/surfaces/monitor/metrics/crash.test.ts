@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import { after, describe, test } from 'node:test';
+import { createTestDatabase, dialects, type TestDatabase } from '../../../../test/support/stoa.js';
+import { sampleFor } from './test-helpers.js';
+
+const ROOT = new URL('../../../../', import.meta.url).pathname;
+
+/** Starts `stoa serve` as a child and resolves with its base URL once it prints the listening line. */
+function spawnServer(env: Record<string, string>): Promise<{ child: ChildProcess; baseUrl: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+    cwd: ROOT,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', SOCKET_PORT: '-1', LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`server did not start: ${out}`))), 30_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /http listening on (http:\/\/[^\s]+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, baseUrl: m[1]! });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', () => (clearTimeout(timer), reject(new Error(`server exited: ${out}`))));
+  });
+}
+
+/** POSTs JSON; resolves with the status, or null when the connection died first. */
+function post(agent: http.Agent, baseUrl: string, path: string, body: unknown): Promise<number | null> {
+  const data = JSON.stringify(body);
+  return new Promise((resolve) => {
+    const req = http.request(`${baseUrl}${path}`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? null));
+      res.on('error', () => resolve(null));
+    });
+    req.on('error', () => resolve(null));
+    req.end(data);
+  });
+}
+
+async function getStatus(baseUrl: string, path: string): Promise<number> {
+  return (await fetch(baseUrl + path)).status;
+}
+
+for (const d of await dialects()) {
+  describe(`metrics crash safety (${d.name})`, { skip: d.skip }, () => {
+    let db: TestDatabase | undefined;
+    const children: ChildProcess[] = [];
+    after(async () => {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      await db?.drop();
+    });
+
+    test('every sample acknowledged before SIGKILL is there after restart', async () => {
+      db = await createTestDatabase(d.name);
+      const first = await spawnServer(db.env);
+      children.push(first.child);
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+      const acked: string[] = [];
+      let next = 0;
+      let killed = false;
+      const total = 20_000;
+      const worker = async () => {
+        while (!killed && next < total) {
+          const id = `crash-${next++}`;
+          const kind = next % 10 === 0 ? 'batch' : 'single';
+          const status =
+            kind === 'single'
+              ? await post(agent, first.baseUrl, '/nfs/resource', sampleFor(id))
+              : await post(agent, first.baseUrl, '/nfs/resource/batch', [sampleFor(id), sampleFor(id, { s_cpu: 2 })]);
+          if (status === 200) acked.push(id);
+          else if (status !== null) throw new Error(`unexpected status ${status}`);
+        }
+      };
+      const exited = new Promise((resolve) => first.child.once('exit', resolve));
+      const burst = Promise.all(Array.from({ length: 64 }, worker));
+      // Kill once a good number of samples are in, while requests are still in flight.
+      for (let i = 0; i < 600 && acked.length < 1500; i++) await new Promise((r) => setTimeout(r, 10));
+      first.child.kill('SIGKILL');
+      killed = true;
+      await exited;
+      await burst;
+      agent.destroy();
+      assert.ok(acked.length >= 100, `only ${acked.length} samples were acknowledged before the kill`);
+      assert.ok(next > acked.length, 'the kill should interrupt requests in flight');
+
+      const second = await spawnServer(db.env);
+      children.push(second.child);
+      const missing: string[] = [];
+      for (let i = 0; i < acked.length; i += 50) {
+        const statuses = await Promise.all(acked.slice(i, i + 50).map((id) => getStatus(second.baseUrl, `/nfs/resource?s_nf=${id}`)));
+        statuses.forEach((s, j) => s !== 200 && missing.push(acked[i + j]!));
+      }
+      assert.deepEqual(missing, [], `${missing.length} of ${acked.length} acknowledged samples are missing`);
+      second.child.kill('SIGTERM');
+    });
+  });
+}

@@ -1,0 +1,118 @@
+import type { App } from '../../../core/app.js';
+import { AppError } from '../../../core/errors.js';
+import {
+  deleteNodesSilentSince,
+  deleteSamplesBefore,
+  insertSamples,
+  latestSampleForNf,
+  listNodes,
+  nodeExists,
+  sampleSeries,
+  sampleStatsSince,
+  type FieldStats,
+} from './repo.js';
+import type { SampleInput } from './rules.js';
+import { SAMPLE_KEYS, type NumericKey } from './tables.js';
+import { SampleWriter } from './writer.js';
+
+/** An NF with no sample for this long is reported stale (3 missed 10-second intervals). */
+export const STALE_AFTER_MS = 30_000;
+
+/** Most points a series returns; the step is raised until the range fits. */
+export const MAX_SERIES_POINTS = 2000;
+
+/** Most rows one retention DELETE removes, so it never holds the write lock for long. */
+export const RETENTION_BATCH_ROWS = 10_000;
+
+const writers = new WeakMap<App, SampleWriter>();
+
+/** The app's one group-commit writer for samples (created on first use). */
+export function sampleWriterFor(app: App): SampleWriter {
+  let writer = writers.get(app);
+  if (!writer) {
+    writer = new SampleWriter((rows) => app.db.transaction().execute((tx) => insertSamples(tx, app.dialect, rows)));
+    writers.set(app, writer);
+  }
+  return writer;
+}
+
+/**
+ * Stores samples stamped with the server's receive time; resolves only after the
+ * transaction holding them has committed. A storage failure becomes AppError 'internal'.
+ */
+export async function ingestSamples(app: App, samples: SampleInput[]): Promise<void> {
+  const receivedAt = app.clock.now();
+  try {
+    await sampleWriterFor(app).write(samples.map((sample) => ({ sample, receivedAt })));
+  } catch (err) {
+    app.log.error({ err, samples: samples.length }, 'metrics commit failed');
+    throw new AppError('internal', 'storage failure', { cause: err });
+  }
+}
+
+/** The newest sample of an NF, values as sent, in the 15-key order; 404 AppError when it has none. */
+export async function latestSample(app: App, nf: string): Promise<Record<string, unknown>> {
+  const raw = await latestSampleForNf(app.db, nf);
+  if (!raw) throw new AppError('not_found', `No data for s_nf: ${nf}`);
+  const ordered: Record<string, unknown> = {};
+  for (const key of SAMPLE_KEYS) ordered[key] = raw[key];
+  return ordered;
+}
+
+/** Averages, extremes and last values of every measurement over the last `windowMs`. */
+export async function nfStats(
+  app: App,
+  nf: string,
+  windowMs: number,
+): Promise<{ count: number; fields: Record<NumericKey, FieldStats> }> {
+  if (!(await nodeExists(app.db, nf))) throw new AppError('not_found', `No data for s_nf: ${nf}`);
+  return sampleStatsSince(app.db, nf, app.clock.now() - windowMs);
+}
+
+/** The step actually used for a range: the one asked for, raised so at most MAX_SERIES_POINTS buckets cover [from, to]. */
+export function effectiveStepMs(from: number, to: number, askedMs: number | null): number {
+  const smallest = Math.max(1000, Math.ceil((to - from + 1) / MAX_SERIES_POINTS));
+  return Math.max(askedMs ?? smallest, smallest);
+}
+
+/** Chart points `{t, avg, min, max}` of one field, t as the ISO start of each bucket. */
+export async function nfSeries(
+  app: App,
+  q: { nf: string; field: NumericKey; from: number; to: number; stepMs: number | null },
+): Promise<Array<{ t: string; avg: number; min: number; max: number }>> {
+  if (!(await nodeExists(app.db, q.nf))) throw new AppError('not_found', `No data for s_nf: ${q.nf}`);
+  const stepMs = effectiveStepMs(q.from, q.to, q.stepMs);
+  const points = await sampleSeries(app.db, app.dialect, { nf: q.nf, field: q.field, from: q.from, to: q.to, stepMs });
+  return points.map((p) => ({ t: new Date(q.from + p.bucket * stepMs).toISOString(), avg: p.avg, min: p.min, max: p.max }));
+}
+
+/** Every NF seen, with its last sample time and whether it has gone quiet. */
+export async function nfNodes(
+  app: App,
+): Promise<Array<{ s_nf: string; first_seen_at: string; last_received_at: string; stale: boolean }>> {
+  const now = app.clock.now();
+  return (await listNodes(app.db)).map((n) => ({
+    s_nf: n.s_nf,
+    first_seen_at: new Date(n.first_seen_at).toISOString(),
+    last_received_at: new Date(n.last_received_at).toISOString(),
+    stale: now - n.last_received_at > STALE_AFTER_MS,
+  }));
+}
+
+/**
+ * Deletes samples older than METRICS_RETENTION in batches of RETENTION_BATCH_ROWS, each
+ * its own short statement, then forgets NFs silent for that long. Returns rows deleted.
+ * Runs on a timer now; written as a plain function so it can move to the job queue.
+ */
+export async function deleteExpiredSamples(app: App, maxBatches = 10_000): Promise<number> {
+  const cutoff = app.clock.now() - app.config.metricsRetentionS * 1000;
+  let total = 0;
+  for (let i = 0; i < maxBatches; i++) {
+    const deleted = await deleteSamplesBefore(app.db, cutoff, RETENTION_BATCH_ROWS);
+    total += deleted;
+    if (deleted < RETENTION_BATCH_ROWS) break;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await deleteNodesSilentSince(app.db, cutoff);
+  return total;
+}
