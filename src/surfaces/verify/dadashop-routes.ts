@@ -1,0 +1,69 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from '../../core/app.js';
+import { parseEveryBodyAsJson } from '../../core/http/http-server.js';
+import { activateDadashopUser, registerDadashopUser, sendDadashopSmsCode } from './dadashop-service.js';
+import { dadashopError, dadashopErrorReply, invalidField, takenField, weiboError, type DadashopReply } from './dadashop-wire.js';
+import { bodyFields } from './rules.js';
+import { bindWeiboAccount, completeWeiboLogin, weiboAuthorizationUrl } from './weibo-service.js';
+
+const send = (reply: FastifyReply, answer: DadashopReply) => reply.code(answer.status).send(answer.body);
+
+/** Where an activation link points when ACTIVATION_BASE_URL is not set: this server's own endpoint. */
+const ownActivationUrl = (req: FastifyRequest) => `${req.protocol}://${req.host}/v1/users/activation`;
+
+/**
+ * Front end B ("dadashop") under `/v1/users`: SMS codes, sign-up with an activation
+ * e-mail, activation, and Weibo login with account binding.
+ */
+export async function dadashopRoutes(http: FastifyInstance, app: App): Promise<void> {
+  parseEveryBodyAsJson(http);
+  http.setErrorHandler((err, req, reply) => {
+    const answer = dadashopErrorReply(err);
+    if (answer.status >= 500) req.log.error({ err }, 'dadashop request failed');
+    return send(reply, answer);
+  });
+
+  http.post('/v1/users/sms/code', async (req, reply) => {
+    const outcome = await sendDadashopSmsCode(app, { phone: bodyFields(req.body)?.phone, ip: req.ip });
+    if (outcome === 'sms_sent') return { code: 200, data: '發送成功' };
+    return send(reply, dadashopError(outcome));
+  });
+
+  http.post('/v1/users', async (req, reply) => {
+    const result = await registerDadashopUser(app, bodyFields(req.body) ?? {}, ownActivationUrl(req));
+    switch (result.outcome) {
+      case 'registered':
+        return { code: 200, username: result.username, data: { token: result.token }, carts_count: 0 };
+      case 'invalid_field':
+        return send(reply, invalidField(result.message));
+      case 'code_wrong':
+        return send(reply, dadashopError('code_wrong'));
+      case 'taken':
+        return send(reply, takenField(result.field));
+    }
+  });
+
+  http.get<{ Querystring: Record<string, unknown> }>('/v1/users/activation', async (req, reply) => {
+    if ((await activateDadashopUser(app, req.query.code)) === 'activated') return { code: 200, data: '激活成功' };
+    return send(reply, dadashopError('activation_invalid'));
+  });
+
+  http.get('/v1/users/weibo/authorization', async (_req, reply) => {
+    const url = await weiboAuthorizationUrl(app);
+    return url === null ? send(reply, weiboError('not_configured')) : { code: 200, oauth_url: url };
+  });
+
+  http.get<{ Querystring: Record<string, unknown> }>('/v1/users/weibo/users', async (req, reply) => {
+    const result = await completeWeiboLogin(app, { code: req.query.code, state: req.query.state });
+    if (result.outcome === 'bound') return { code: 200, username: result.username, token: result.token };
+    if (result.outcome === 'unbound') return { code: 201, uid: result.ticket };
+    return send(reply, weiboError(result.outcome));
+  });
+
+  http.post('/v1/users/weibo/users', async (req, reply) => {
+    const result = await bindWeiboAccount(app, bodyFields(req.body) ?? {}, ownActivationUrl(req));
+    if (result.outcome === 'bound') return { code: 200, username: result.username, token: result.token };
+    if (result.outcome === 'invalid_field') return send(reply, { status: 200, body: { code: 10115, error: result.message } });
+    return send(reply, weiboError(result.outcome));
+  });
+}

@@ -1,0 +1,23 @@
+import type { Surface } from '../../core/surface.js';
+import { registerSmsJob } from '../../core/sms/sms-jobs.js';
+import { dadashopRoutes } from './dadashop-routes.js';
+import { ihomeRoutes } from './ihome-routes.js';
+
+/**
+ * Image captchas, SMS codes, e-mail activation and Weibo login for two front ends on the
+ * shared user store: iHome (`/api/v1.0/...`, `{errcode, errmsg}`, session cookie) and
+ * dadashop (`/v1/users/...`, `{code, ...}`, JWT). Its state lives in shared state and
+ * the core tables, so it has no tables of its own.
+ */
+export const verifySurface: Surface = {
+  name: 'verify',
+  migrations: [],
+  async routes(http, app) {
+    await http.register(async (scope) => ihomeRoutes(scope, app));
+    await http.register(async (scope) => dadashopRoutes(scope, app));
+  },
+  async start(app) {
+    // Before the server starts the job queue: texts queued by either front end need it.
+    registerSmsJob(app);
+  },
+};
