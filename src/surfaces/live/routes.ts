@@ -1,0 +1,115 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { App } from '../../core/app.js';
+import { isAppError } from '../../core/errors.js';
+import { parseEveryBodyAsJson } from '../../core/http/http-server.js';
+import { alertStatus } from './alerts.js';
+import { accessRight, endStream, goLive, searchLive, streamerInfo, streamTime, supportStreamer } from './service.js';
+import { bodyFields, checkClientTime, followFlag, giftAmount, optionalCount, peopleDelta, requireName } from './rules.js';
+import { requireManagedStreamer, requireStreamer, requireWebUser } from './streamers.js';
+import { changeFrontPeople, currentPeople, watchStream } from './viewers.js';
+
+/** Status and `{"Error"}` body for anything a live handler throws. */
+export function liveErrorReply(err: unknown): { status: number; body: { Error: string } } {
+  if (isAppError(err)) {
+    switch (err.code) {
+      case 'bad_request':
+        return { status: 400, body: { Error: err.message } };
+      case 'unauthorized':
+        return { status: 401, body: { Error: 'Unauthorized' } };
+      case 'forbidden':
+        return { status: 403, body: { Error: 'Forbidden' } };
+      case 'not_found':
+        return { status: 404, body: { Error: err.message } };
+      case 'rate_limited':
+        return { status: 429, body: { Error: err.message } };
+      case 'unavailable':
+        return { status: 503, body: { Error: 'Service unavailable, try again shortly' } };
+      default:
+        break;
+    }
+  }
+  const status = (err as { statusCode?: number } | null)?.statusCode;
+  if (status === 413) return { status: 413, body: { Error: 'Request body too large' } };
+  if (status !== undefined && status >= 400 && status < 500) {
+    const message = (err as Error).message;
+    return { status: 400, body: { Error: /json/i.test(message) ? 'Body is not valid JSON' : message } };
+  }
+  return { status: 500, body: { Error: 'Internal error' } };
+}
+
+/**
+ * The streaming site's calls under `/user/` (live.md). Mutating calls (live,
+ * money_follow, PUT current_people, watch, PUT current_time, end, alert) and
+ * access_right need the web JWT; live, end and both PUTs are owner-or-admin. Reads
+ * (GET current_people, GET current_time, ueinfo) and search are open. Login, logout and
+ * sign-up belong to the monitor surface and are not registered here.
+ */
+export async function liveRoutes(http: FastifyInstance, app: App): Promise<void> {
+  parseEveryBodyAsJson(http);
+  http.setErrorHandler((err, req, reply) => {
+    const { status, body } = liveErrorReply(err);
+    if (status === 500) req.log.error({ err }, 'live request failed');
+    return reply.code(status).send(body);
+  });
+
+  const user = (req: FastifyRequest) => requireWebUser(app, req.headers.authorization);
+  const body = (req: FastifyRequest) => bodyFields(req.body);
+  const queryName = (req: FastifyRequest) => requireName((req.query as Record<string, unknown>).s_name);
+
+  http.post('/user/search', async (req) => searchLive(app, requireName(body(req).s_name)));
+
+  http.post('/user/live', async (req) => {
+    const actor = await user(req);
+    const fields = body(req);
+    const name = requireName(fields.s_name);
+    const people = optionalCount(fields.i_people, 'i_people');
+    optionalCount(fields.i_follower, 'i_follower');
+    optionalCount(fields.i_donate, 'i_donate');
+    return goLive(app, actor, name, people);
+  });
+
+  http.put('/user/money_follow', async (req) => {
+    const viewer = await user(req);
+    const fields = body(req);
+    const name = requireName(fields.s_name);
+    return supportStreamer(app, viewer, name, giftAmount(fields.i_donate), followFlag(fields.follow));
+  });
+
+  http.put('/user/current_people', async (req) => {
+    const actor = await user(req);
+    const fields = body(req);
+    const name = requireName(fields.s_name);
+    return changeFrontPeople(app, actor, name, peopleDelta(fields.delta));
+  });
+
+  http.get('/user/current_people', async (req) => currentPeople(app, queryName(req)));
+
+  http.post('/user/watch', async (req) => {
+    const viewer = await user(req);
+    return watchStream(app, viewer, requireName(body(req).s_name));
+  });
+
+  http.put('/user/current_time', async (req) => {
+    const actor = await user(req);
+    return streamTime(app, await requireManagedStreamer(app, actor, requireName(body(req).s_name)));
+  });
+
+  http.get('/user/current_time', async (req) => streamTime(app, await requireStreamer(app, queryName(req))));
+
+  http.post('/user/end', async (req) => {
+    const actor = await user(req);
+    return endStream(app, actor, requireName(body(req).s_name));
+  });
+
+  http.get('/user/ueinfo', async (req) => streamerInfo(app, queryName(req)));
+
+  http.post('/user/alert', async (req) => {
+    const viewer = await user(req);
+    const fields = body(req);
+    const name = requireName(fields.s_name);
+    checkClientTime(fields.current_time);
+    return alertStatus(app, viewer, name);
+  });
+
+  http.get('/user/access_right', async (req) => accessRight(await user(req)));
+}

@@ -1,0 +1,40 @@
+import type { App } from '../../core/app.js';
+import { readWebSession } from '../../core/auth/web-session.js';
+import type { User } from '../../core/db/schema.js';
+import { AppError } from '../../core/errors.js';
+import { findUserByUsername } from '../../core/users/user-repo.js';
+import { findLiveStream, type LiveStream } from './repo.js';
+import { mayManage } from './rules.js';
+
+/**
+ * The user behind `Authorization: JWT <t>` (or `Bearer`), from `POST /user/login`.
+ * Every mutating live call needs one; a missing, expired, revoked or foreign token is 401.
+ */
+export async function requireWebUser(app: App, authorization: string | undefined): Promise<User> {
+  const session = await readWebSession(app, authorization);
+  if (!session) throw new AppError('unauthorized', 'Unauthorized');
+  return session.user;
+}
+
+/** The streamer called `name` (a username), or 404 `No such user`. */
+export async function requireStreamer(app: App, name: string): Promise<User> {
+  const user = await findUserByUsername(app.db, name);
+  if (!user) throw new AppError('not_found', 'No such user');
+  return user;
+}
+
+/**
+ * The streamer `actor` may manage: their own stream, or any as an admin (level >= 9).
+ * Ownership is checked before existence, so a non-admin learns nothing from the answer.
+ */
+export async function requireManagedStreamer(app: App, actor: User, name: string): Promise<User> {
+  if (!mayManage(actor, name)) throw new AppError('forbidden', 'Forbidden');
+  return requireStreamer(app, name);
+}
+
+/** The streamer's live stream, or 400 `Not live`. */
+export async function requireLive(app: App, streamer: User): Promise<LiveStream> {
+  const stream = await findLiveStream(app.db, streamer.id);
+  if (!stream) throw new AppError('bad_request', 'Not live');
+  return stream;
+}
