@@ -5,6 +5,7 @@ import type { Config } from './core/config.js';
 import { coreMigrations } from './core/db/core-migrations.js';
 import { runMigrations } from './core/db/migrator.js';
 import { buildHttpServer } from './core/http/http-server.js';
+import { attachSocketIo } from './core/realtime/socketio-endpoint.js';
 import { attachWebSocket } from './core/realtime/ws-endpoint.js';
 import type { SurfaceRuntime } from './core/surface.js';
 import { surfaces } from './surfaces/index.js';
@@ -35,11 +36,15 @@ export async function startServer(config: Readonly<Config>, overrides: AppOverri
   const runtimes: SurfaceRuntime[] = [];
   let http: FastifyInstance | undefined;
   let closeWebSocket: (() => Promise<void>) | undefined;
+  let closeSocketIo: (() => Promise<void>) | undefined;
   const close = async () => {
     for (const runtime of runtimes.reverse()) await runtime.stop();
     await closeWebSocket?.();
+    await closeSocketIo?.();
     await app.hub.stop();
     await http?.close();
+    // After HTTP: in-flight requests may still queue jobs. Before the database: running jobs use it.
+    await app.jobs.close();
     await app.close();
   };
   try {
@@ -57,6 +62,19 @@ export async function startServer(config: Readonly<Config>, overrides: AppOverri
         maxFrameBytes: config.chat.maxFrameBytes,
         maxOutgoingBufferBytes: config.chat.maxOutgoingBufferBytes,
         pingIntervalMs: 30_000,
+        passThroughPaths: ['/socket.io/'],
+      },
+      { clock: app.clock },
+    );
+    closeSocketIo = attachSocketIo(
+      http.server,
+      app.hub,
+      {
+        path: '/socket.io',
+        maxMessageBytes: config.chat.maxFrameBytes,
+        corsOrigins: [],
+        // monitor.md: every Socket.IO client gets `alert` events.
+        relays: [{ topic: 'alerts', event: 'alert' }],
       },
       { clock: app.clock },
     );
@@ -71,6 +89,8 @@ export async function startServer(config: Readonly<Config>, overrides: AppOverri
         announcements.push(...(runtime.announce ?? []));
       }
     }
+    // Surfaces register their job handlers and schedules in `start`, so the queue starts last.
+    await app.jobs.start();
     return { app, http, httpUrl, announcements, close };
   } catch (err) {
     await close().catch(() => {});

@@ -7,6 +7,12 @@ import type { Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import type { Database, DialectName } from './db/schema.js';
 import { createLogger } from './log.js';
+import { createBullJobQueue } from './jobs/bullmq-queue.js';
+import { createMemoryJobQueue } from './jobs/memory-queue.js';
+import type { JobQueue } from './jobs/types.js';
+import { registerMailJob } from './mail/mail-jobs.js';
+import { createMailer } from './mail/mailer.js';
+import type { Mailer } from './mail/types.js';
 import { Hub } from './realtime/hub.js';
 import { createMemoryState } from './state/memory-state.js';
 import { createRedisState } from './state/redis-state.js';
@@ -27,6 +33,10 @@ export interface App {
   readonly hub: Hub;
   readonly passwords: PasswordHasher;
   readonly jwt: JwtKit;
+  /** Background jobs: surfaces `register` handlers in their `start`; the server starts the queue after every surface. */
+  readonly jobs: JobQueue;
+  /** Sends mail now; surfaces use `queueMail(app, message)` instead, which retries. */
+  readonly mailer: Mailer;
   /** This process's id among the nodes sharing one Redis. */
   readonly nodeId: string;
   /** Checks each dependency; `redis` is null when none is configured. */
@@ -38,6 +48,8 @@ export interface App {
 export interface AppOverrides {
   clock?: Clock;
   log?: Logger;
+  /** e.g. a mailer that records messages. */
+  mailer?: Mailer;
 }
 
 /** Opens the database and shared state and wires the engine together. Migrations run in the server start-up. */
@@ -59,6 +71,11 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     idleTimeoutMs: config.chat.idleTimeoutS * 1000,
   });
   const jwt = createJwtKit(loadJwtSecret(config.jwtSecret, config.dataDir), clock, state.kv);
+  const jobs = config.redisUrl
+    ? createBullJobQueue({ url: config.redisUrl, prefix: `${config.redisPrefix}jobs`, log })
+    : createMemoryJobQueue({ log });
+  const mailer = overrides.mailer ?? createMailer(config, log);
+  registerMailJob(jobs, mailer);
   const check = async (probe: () => Promise<void>) => probe().then(() => true, () => false);
   return {
     config,
@@ -70,12 +87,17 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     hub,
     passwords: new PasswordHasher(config.argon2),
     jwt,
+    jobs,
+    mailer,
     nodeId,
     readiness: async () => ({
       database: await check(database.ping),
       redis: state.kind === 'redis' ? await check(() => state.ping()) : null,
     }),
     close: async () => {
+      // Jobs first: running ones may still need the database and shared state.
+      await jobs.close();
+      await mailer.close();
       await state.close();
       await database.close();
     },

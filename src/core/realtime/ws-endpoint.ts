@@ -12,6 +12,8 @@ export interface WsEndpointOptions {
   maxOutgoingBufferBytes: number;
   /** How often the server pings; a client that missed the previous pong is cut. */
   pingIntervalMs: number;
+  /** Path prefixes whose upgrades another endpoint on the same server answers (Socket.IO's). */
+  passThroughPaths?: readonly string[];
 }
 
 class WsConnection implements HubConnection {
@@ -89,6 +91,7 @@ export function attachWebSocket(
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== options.path) {
+      if (options.passThroughPaths?.some((prefix) => path.startsWith(prefix))) return;
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }

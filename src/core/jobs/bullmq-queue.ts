@@ -1,0 +1,178 @@
+import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import {
+  assertJobName,
+  errorMessage,
+  FinalJobError,
+  JOB_DEFAULTS,
+  type JobHandler,
+  type JobLog,
+  type JobOptions,
+  type JobQueue,
+} from './types.js';
+
+/** How many finished jobs Redis keeps for inspection: bounded by count and age. */
+const KEEP_COMPLETED = { count: 1000, age: 24 * 3600 };
+const KEEP_FAILED = { count: 5000, age: 7 * 24 * 3600 };
+
+/** Where the queue lives: one Redis, and a key prefix that separates deployments and test files. */
+export interface BullJobQueueOptions {
+  url: string;
+  /** BullMQ key prefix, e.g. `stoa:jobs`; keys become `<prefix>:<job name>:...`. */
+  prefix: string;
+  log: JobLog;
+}
+
+/**
+ * The job queue on Redis (BullMQ), for several nodes: a job queued on one node may run on
+ * any node that registered its name, survives restarts, and a schedule fires once per
+ * tick across the cluster (a BullMQ job scheduler keyed by the job name).
+ *
+ * Layout: one BullMQ queue per job name (queue name = job name), so each name gets its own
+ * Worker and therefore its own concurrency, and one slow kind of job never blocks another.
+ * `jobId` maps to BullMQ deduplication (not to its custom job id, which would block the
+ * id for as long as the finished job is kept).
+ */
+class BullJobQueue implements JobQueue {
+  readonly kind = 'bullmq' as const;
+  /** Producer commands: fail after a few retries, so a request never hangs on a dead Redis. */
+  private readonly producer: Redis;
+  /** Worker commands: BullMQ requires `maxRetriesPerRequest: null` for workers. */
+  private readonly consumer: Redis;
+  private readonly queues = new Map<string, Queue>();
+  private readonly handlers = new Map<string, { handler: JobHandler<unknown>; concurrency: number }>();
+  private readonly workers: Worker[] = [];
+  private started = false;
+  private closing: Promise<void> | null = null;
+
+  constructor(private readonly options: BullJobQueueOptions) {
+    this.producer = openConnection(options.url, 'jobs-producer', 2, options.log);
+    this.consumer = openConnection(options.url, 'jobs-worker', null, options.log);
+  }
+
+  register<T>(name: string, handler: JobHandler<T>, options: { concurrency?: number } = {}): void {
+    assertJobName(name);
+    if (this.handlers.has(name)) throw new Error(`job "${name}" is already registered`);
+    const entry = { handler: handler as JobHandler<unknown>, concurrency: Math.max(1, options.concurrency ?? JOB_DEFAULTS.concurrency) };
+    this.handlers.set(name, entry);
+    if (this.started && !this.closing) this.startWorker(name, entry.handler, entry.concurrency);
+  }
+
+  async enqueue<T>(name: string, payload: T, options: JobOptions = {}): Promise<string> {
+    const opts: JobsOptions = {
+      attempts: Math.max(1, options.attempts ?? JOB_DEFAULTS.attempts),
+      backoff: { type: 'exponential', delay: options.backoffMs ?? JOB_DEFAULTS.backoffMs },
+      delay: options.delayMs ?? JOB_DEFAULTS.delayMs,
+    };
+    if (options.jobId !== undefined) opts.deduplication = { id: options.jobId };
+    const job = await this.queue(name).add(name, payload, opts);
+    return job.id!;
+  }
+
+  async schedule(name: string, everyMs: number): Promise<void> {
+    if (!(everyMs > 0)) throw new Error('schedule interval must be positive');
+    // Idempotent: every node upserts the same scheduler id, Redis holds one.
+    await this.queue(name).upsertJobScheduler(name, { every: everyMs }, { name, data: {} });
+  }
+
+  async start(): Promise<void> {
+    if (this.started || this.closing) return;
+    this.started = true;
+    for (const [name, { handler, concurrency }] of this.handlers) this.startWorker(name, handler, concurrency);
+    await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      // Non-forced: each worker stops fetching and waits for its active jobs.
+      await Promise.allSettled(this.workers.map((worker) => worker.close()));
+      await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
+      await Promise.all([closeConnection(this.producer), closeConnection(this.consumer)]);
+    })();
+    return this.closing;
+  }
+
+  private queue(name: string): Queue {
+    assertJobName(name);
+    if (this.closing) throw new Error('job queue is closed');
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, {
+        connection: this.producer,
+        prefix: this.options.prefix,
+        defaultJobOptions: { removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED },
+      });
+      queue.on('error', (err) => this.options.log.warn({ job: name, err: err.message }, 'job queue error'));
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  private startWorker(name: string, handler: JobHandler<unknown>, concurrency: number): void {
+    const worker = new Worker(
+      name,
+      async (job: Job) => {
+        try {
+          await handler(job.data, { id: job.id!, attempt: job.attemptsMade + 1 });
+        } catch (err) {
+          if (err instanceof FinalJobError) throw new UnrecoverableError(err.message);
+          throw err;
+        }
+      },
+      {
+        connection: this.consumer,
+        prefix: this.options.prefix,
+        concurrency,
+        removeOnComplete: KEEP_COMPLETED,
+        removeOnFail: KEEP_FAILED,
+      },
+    );
+    worker.on('failed', (job, err) => this.logFailure(name, job, err));
+    worker.on('error', (err) => this.options.log.warn({ job: name, err: err.message }, 'job worker error'));
+    this.workers.push(worker);
+  }
+
+  /** BullMQ emits `failed` for every failed attempt; only the last one is an error. */
+  private logFailure(name: string, job: Job | undefined, err: Error): void {
+    const attempts = job?.opts.attempts ?? 1;
+    const attempt = job?.attemptsMade ?? 0;
+    const fields = { job: name, jobId: job?.id, attempt, attempts, err: errorMessage(err) };
+    if (err instanceof UnrecoverableError || attempt >= attempts) {
+      this.options.log.error(fields, 'job failed for good');
+    } else {
+      this.options.log.warn(fields, 'job failed; will retry');
+    }
+  }
+}
+
+/** One ioredis connection that reconnects by itself and logs an outage once. */
+function openConnection(url: string, role: string, maxRetriesPerRequest: number | null, log: JobLog): Redis {
+  const redis = new Redis(url, {
+    connectionName: `stoa-${role}`,
+    maxRetriesPerRequest,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+  });
+  let down = false;
+  redis.on('error', (err: Error & { code?: string }) => {
+    if (down) return;
+    down = true;
+    log.warn({ role, code: err.code, err: err.message }, 'redis connection error; reconnecting');
+  });
+  redis.on('ready', () => {
+    down = false;
+  });
+  return redis;
+}
+
+async function closeConnection(redis: Redis): Promise<void> {
+  try {
+    await redis.quit();
+  } catch {
+    redis.disconnect();
+  }
+}
+
+/** A job queue on Redis through BullMQ (REDIS_URL set): durable, shared by every node with the same prefix. */
+export function createBullJobQueue(options: BullJobQueueOptions): JobQueue {
+  return new BullJobQueue(options);
+}

@@ -1,0 +1,252 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { after, describe, test, type TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { testRedisUrl, uniqueRedisPrefix } from '../../../test/support/services.js';
+import { createBullJobQueue } from './bullmq-queue.js';
+import { createMemoryJobQueue } from './memory-queue.js';
+import { FinalJobError, type JobLog, type JobQueue } from './types.js';
+
+/**
+ * One scenario list, every implementation. `cluster()` gives a fresh, isolated store and
+ * a way to open nodes on it: for BullMQ each node is a separate queue (own connections)
+ * on one Redis prefix; memory has a single node per store.
+ */
+interface Backend {
+  kind: JobQueue['kind'];
+  skip: string | false;
+  cluster(): (log?: JobLog) => JobQueue;
+}
+
+// Under CI=true this throws when Redis is down, which fails the file instead of skipping.
+const redisUrl = await testRedisUrl();
+const prefixes: string[] = [];
+
+const BACKENDS: Backend[] = [
+  { kind: 'memory', skip: false, cluster: () => (log = quiet()) => createMemoryJobQueue({ log }) },
+  {
+    kind: 'bullmq',
+    skip: redisUrl ? false : 'Redis not reachable',
+    cluster: () => {
+      const prefix = `${uniqueRedisPrefix()}jobs`;
+      prefixes.push(prefix);
+      return (log = quiet()) => createBullJobQueue({ url: redisUrl!, prefix, log });
+    },
+  },
+];
+
+after(async () => {
+  if (!redisUrl || prefixes.length === 0) return;
+  const redis = new Redis(redisUrl);
+  for (const prefix of prefixes) {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+  }
+  await redis.quit();
+});
+
+function quiet(): JobLog {
+  return pino({ level: 'silent' });
+}
+
+/** A logger that keeps every line, to check levels and that payloads stay out. */
+function capturingLog(): { log: JobLog; lines: Array<{ level: number; msg: string; [k: string]: unknown }> } {
+  const lines: Array<{ level: number; msg: string }> = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { log: pino({ level: 'warn' }, sink), lines };
+}
+
+/** Waits until `check` holds, polling. */
+async function eventually(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+for (const backend of BACKENDS) {
+  describe(`job queue (${backend.kind})`, { skip: backend.skip }, () => {
+    /** A node on a fresh store, closed when the test ends. */
+    function open(t: TestContext, log?: JobLog): JobQueue {
+      const jobs = backend.cluster()(log);
+      t.after(() => jobs.close());
+      return jobs;
+    }
+
+    test('reports its kind', (t) => {
+      assert.equal(open(t).kind, backend.kind);
+    });
+
+    test('runs a queued job with its payload', async (t) => {
+      const jobs = open(t);
+      const seen: Array<{ payload: unknown; id: string; attempt: number }> = [];
+      jobs.register<{ n: number }>('greet', async (payload, info) => void seen.push({ payload, ...info }));
+      const id = await jobs.enqueue('greet', { n: 7 });
+      await jobs.start();
+      await eventually(() => seen.length === 1, 'the job');
+      assert.deepEqual(seen, [{ payload: { n: 7 }, id, attempt: 1 }]);
+    });
+
+    test('retries a failing job with growing delays until it succeeds', async (t) => {
+      const { log, lines } = capturingLog();
+      const jobs = open(t, log);
+      const times: number[] = [];
+      let done = false;
+      jobs.register('flaky', async (_payload, { attempt }) => {
+        times.push(Date.now());
+        if (attempt < 4) throw new Error(`refused (try ${attempt})`);
+        done = true;
+      });
+      await jobs.start();
+      await jobs.enqueue('flaky', { secret: 'code-123456' }, { attempts: 5, backoffMs: 40 });
+      await eventually(() => done, 'the fourth try');
+      assert.equal(times.length, 4);
+      const gaps = times.slice(1).map((at, i) => at - times[i]!);
+      gaps.forEach((gap, i) => assert.ok(gap >= 40 * 2 ** i - 5, `gap ${i} was ${gap} ms: ${gaps}`));
+      assert.ok(gaps[2]! > gaps[0]!, `delays grow: ${gaps}`);
+      assert.equal(lines.filter((l) => l.level === 40).length, 3);
+      assert.equal(lines.filter((l) => l.level >= 50).length, 0);
+      assert.ok(!JSON.stringify(lines).includes('code-123456'), 'the payload stays out of the log');
+    });
+
+    test('stops after `attempts` tries and logs an error', async (t) => {
+      const { log, lines } = capturingLog();
+      const jobs = open(t, log);
+      let calls = 0;
+      jobs.register('doomed', async () => {
+        calls++;
+        throw new Error('still down');
+      });
+      await jobs.start();
+      await jobs.enqueue('doomed', { to: 'someone@example.com' }, { attempts: 3, backoffMs: 10 });
+      await eventually(() => lines.some((l) => l.level === 50), 'the final error');
+      await sleep(100);
+      assert.equal(calls, 3);
+      const final = lines.find((l) => l.level === 50)!;
+      assert.equal(final.job, 'doomed');
+      assert.equal(final.err, 'still down');
+      assert.ok(!JSON.stringify(lines).includes('someone@example.com'));
+    });
+
+    test('a FinalJobError is not retried', async (t) => {
+      const { log, lines } = capturingLog();
+      const jobs = open(t, log);
+      let calls = 0;
+      jobs.register('refused', async () => {
+        calls++;
+        throw new FinalJobError('number does not exist');
+      });
+      await jobs.start();
+      await jobs.enqueue('refused', {}, { attempts: 5, backoffMs: 10 });
+      await eventually(() => lines.some((l) => l.level === 50), 'the final error');
+      await sleep(100);
+      assert.equal(calls, 1);
+    });
+
+    test('a job id is queued once while it waits, and again once it has run', async (t) => {
+      const jobs = open(t);
+      const runs: string[] = [];
+      jobs.register<{ v: string }>('once', async ({ v }) => void runs.push(v));
+      const first = await jobs.enqueue('once', { v: 'a' }, { jobId: 'user-1' });
+      const again = await jobs.enqueue('once', { v: 'b' }, { jobId: 'user-1' });
+      const other = await jobs.enqueue('once', { v: 'c' }, { jobId: 'user-2' });
+      assert.equal(again, first);
+      assert.notEqual(other, first);
+      await jobs.start();
+      await eventually(() => runs.length === 2, 'both ids');
+      assert.deepEqual(runs.sort(), ['a', 'c']);
+      await sleep(50);
+      await jobs.enqueue('once', { v: 'd' }, { jobId: 'user-1' });
+      await eventually(() => runs.length === 3, 'the id queued again');
+    });
+
+    test('runs at most `concurrency` jobs of one name at a time', async (t) => {
+      const jobs = open(t);
+      let active = 0;
+      let peak = 0;
+      let finished = 0;
+      jobs.register('busy', async () => {
+        peak = Math.max(peak, ++active);
+        await sleep(40);
+        active--;
+        finished++;
+      }, { concurrency: 2 });
+      for (let i = 0; i < 6; i++) await jobs.enqueue('busy', { i });
+      await jobs.start();
+      await eventually(() => finished === 6, 'six jobs');
+      assert.equal(peak, 2);
+    });
+
+    test('a schedule fires repeatedly', async (t) => {
+      const jobs = open(t);
+      let ticks = 0;
+      jobs.register('tick', async (payload) => {
+        assert.deepEqual(payload, {});
+        ticks++;
+      });
+      await jobs.schedule('tick', 40);
+      await jobs.start();
+      await eventually(() => ticks >= 3, 'three ticks');
+    });
+
+    test('close waits for the running job', async (t) => {
+      const jobs = open(t);
+      let started = false;
+      let finished = false;
+      jobs.register('slow', async () => {
+        started = true;
+        await sleep(150);
+        finished = true;
+      });
+      await jobs.enqueue('slow', {});
+      await jobs.start();
+      await eventually(() => started, 'the job to start');
+      await jobs.close();
+      assert.equal(finished, true);
+      await assert.rejects(jobs.enqueue('slow', {}), /closed/);
+    });
+
+    test('job names that one implementation would refuse are refused by both', async (t) => {
+      const jobs = open(t);
+      assert.throws(() => jobs.register('mail:send', async () => {}), /invalid job name/);
+      await assert.rejects(async () => jobs.enqueue('', {}), /invalid job name/);
+    });
+
+    if (backend.kind === 'bullmq') {
+      test('two nodes: a job queued on one runs on the other', async (t) => {
+        const node = backend.cluster();
+        const [a, b] = [node(), node()];
+        t.after(() => Promise.all([a.close(), b.close()]));
+        const seen: unknown[] = [];
+        b.register('hand-over', async (payload) => void seen.push(payload));
+        await b.start();
+        await a.enqueue('hand-over', { from: 'a' });
+        await eventually(() => seen.length === 1, 'the job on node b');
+        assert.deepEqual(seen, [{ from: 'a' }]);
+      });
+
+      test('two nodes with one schedule run it once per tick in total', async (t) => {
+        const node = backend.cluster();
+        const nodes = [node(), node()];
+        t.after(() => Promise.all(nodes.map((n) => n.close())));
+        const runs = [0, 0];
+        nodes.forEach((n, i) => n.register('sweep', async () => void runs[i]!++, { concurrency: 4 }));
+        for (const n of nodes) await n.schedule('sweep', 100);
+        const startedAt = Date.now();
+        for (const n of nodes) await n.start();
+        await sleep(650);
+        const total = runs[0]! + runs[1]!;
+        const ticks = Math.floor((Date.now() - startedAt) / 100) + 1;
+        assert.ok(total >= 3 && total <= ticks + 1, `${total} runs in ${ticks} ticks: ${runs}`);
+      });
+    }
+  });
+}
