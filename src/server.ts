@@ -42,7 +42,12 @@ export async function startServer(config: Readonly<Config>, overrides: AppOverri
     await closeWebSocket?.();
     await closeSocketIo?.();
     await app.hub.stop();
-    await http?.close();
+    if (http) {
+      // Keep-alive connections that go idle once their last response is sent would
+      // otherwise hold the close open for the whole keep-alive timeout.
+      const sweep = setInterval(() => http!.server.closeIdleConnections(), 50);
+      await http.close().finally(() => clearInterval(sweep));
+    }
     // After HTTP: in-flight requests may still queue jobs. Before the database: running jobs use it.
     await app.jobs.close();
     await app.close();
