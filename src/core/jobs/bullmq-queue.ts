@@ -1,5 +1,6 @@
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { closeRedisConnection, openRedisConnection } from '../state/redis-connection.js';
 import {
   assertJobName,
   errorMessage,
@@ -46,8 +47,8 @@ class BullJobQueue implements JobQueue {
   private closing: Promise<void> | null = null;
 
   constructor(private readonly options: BullJobQueueOptions) {
-    this.producer = openConnection(options.url, 'jobs-producer', 2, options.log);
-    this.consumer = openConnection(options.url, 'jobs-worker', null, options.log);
+    this.producer = openRedisConnection(options.url, 'jobs-producer', options.log, 2);
+    this.consumer = openRedisConnection(options.url, 'jobs-worker', options.log, null);
   }
 
   register<T>(name: string, handler: JobHandler<T>, options: { concurrency?: number } = {}): void {
@@ -87,7 +88,7 @@ class BullJobQueue implements JobQueue {
       // Non-forced: each worker stops fetching and waits for its active jobs.
       await Promise.allSettled(this.workers.map((worker) => worker.close()));
       await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
-      await Promise.all([closeConnection(this.producer), closeConnection(this.consumer)]);
+      await Promise.all([closeRedisConnection(this.producer), closeRedisConnection(this.consumer)]);
     })();
     return this.closing;
   }
@@ -145,32 +146,6 @@ class BullJobQueue implements JobQueue {
   }
 }
 
-/** One ioredis connection that reconnects by itself and logs an outage once. */
-function openConnection(url: string, role: string, maxRetriesPerRequest: number | null, log: JobLog): Redis {
-  const redis = new Redis(url, {
-    connectionName: `stoa-${role}`,
-    maxRetriesPerRequest,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
-  });
-  let down = false;
-  redis.on('error', (err: Error & { code?: string }) => {
-    if (down) return;
-    down = true;
-    log.warn({ role, code: err.code, err: err.message }, 'redis connection error; reconnecting');
-  });
-  redis.on('ready', () => {
-    down = false;
-  });
-  return redis;
-}
-
-async function closeConnection(redis: Redis): Promise<void> {
-  try {
-    await redis.quit();
-  } catch {
-    redis.disconnect();
-  }
-}
 
 /** A job queue on Redis through BullMQ (REDIS_URL set): durable, shared by every node with the same prefix. */
 export function createBullJobQueue(options: BullJobQueueOptions): JobQueue {

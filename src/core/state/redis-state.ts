@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { closeRedisConnection, openRedisConnection } from './redis-connection.js';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { toRateDecision } from './memory-state.js';
 import { RedisPresence } from './redis-presence.js';
@@ -67,45 +68,6 @@ class RedisRateLimits implements RateLimits {
   }
 }
 
-/** Back-off between reconnect attempts: 100 ms, 200 ms, ... capped at 2 s, forever. */
-function reconnectDelay(attempt: number): number {
-  return Math.min(attempt * 100, 2000);
-}
-
-/**
- * Opens one connection that never crashes the process: errors are logged once per outage,
- * it reconnects by itself, and while Redis is down commands are queued only until
- * `maxRetriesPerRequest` reconnect attempts failed, then rejected (seconds, not forever).
- */
-function openConnection(url: string, role: string, log: RedisStateLog): Redis {
-  const redis = new Redis(url, {
-    connectionName: `stoa-${role}`,
-    maxRetriesPerRequest: 2,
-    enableOfflineQueue: true,
-    autoResubscribe: true,
-    retryStrategy: reconnectDelay,
-  });
-  let down = false;
-  redis.on('error', (err: Error & { code?: string }) => {
-    if (down) return;
-    down = true;
-    log.warn({ role, code: err.code, err: err.message }, 'redis connection error; reconnecting');
-  });
-  redis.on('ready', () => {
-    if (!down) return;
-    down = false;
-    log.warn({ role }, 'redis connection restored');
-  });
-  return redis;
-}
-
-async function closeConnection(redis: Redis): Promise<void> {
-  try {
-    await redis.quit();
-  } catch {
-    redis.disconnect();
-  }
-}
 
 /**
  * Shared state in Redis, for running several nodes behind one load balancer: codes,
@@ -114,8 +76,8 @@ async function closeConnection(redis: Redis): Promise<void> {
  */
 export function createRedisState(options: { url: string; prefix: string; log?: RedisStateLog }): SharedState {
   const log = options.log ?? { warn: () => {} };
-  const commands = defineStateScripts(openConnection(options.url, 'commands', log));
-  const subscriber = openConnection(options.url, 'subscriber', log);
+  const commands = defineStateScripts(openRedisConnection(options.url, 'commands', log));
+  const subscriber = openRedisConnection(options.url, 'subscriber', log);
   return {
     kind: 'redis',
     kv: new RedisKeyValueStore(commands, options.prefix),
@@ -126,7 +88,7 @@ export function createRedisState(options: { url: string; prefix: string; log?: R
       await commands.ping();
     },
     close: async () => {
-      await Promise.all([closeConnection(commands), closeConnection(subscriber)]);
+      await Promise.all([closeRedisConnection(commands), closeRedisConnection(subscriber)]);
     },
   };
 }

@@ -3,7 +3,8 @@ import { isUniqueViolation } from '../../core/db/database.js';
 import { insertUser } from '../../core/users/user-repo.js';
 import { randomHex } from '../../lib/crypto.js';
 import { dadashopAccountProblem, issueDadashopToken, sendActivationMail, type DadashopFieldProblem } from './dadashop-service.js';
-import { findUserIdByIdentity, insertIdentity, WEIBO_PROVIDER } from './repo.js';
+import { findUserIdByIdentity, insertIdentity } from '../../core/users/identity-repo.js';
+import { WEIBO_PROVIDER } from './repo.js';
 
 /**
  * Weibo login for front end B. The seed handed the raw Weibo uid to the browser and

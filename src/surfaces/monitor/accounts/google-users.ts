@@ -5,7 +5,7 @@ import { isAppError } from '../../../core/errors.js';
 import { registerAccount } from '../../../core/users/accounts.js';
 import { findUserByEmail, findUserById, findUserByUsername } from '../../../core/users/user-repo.js';
 import { randomHex } from '../../../lib/crypto.js';
-import { findUserIdByIdentity, insertIdentity } from './repo.js';
+import { findUserIdByIdentity, insertIdentity } from '../../../core/users/identity-repo.js';
 
 /** Provider name of Google identities in the shared `identities` table. */
 export const GOOGLE_PROVIDER = 'google';
@@ -19,7 +19,7 @@ export function usernameFromEmail(email: string): string {
 
 async function bind(app: App, userId: number, subject: string): Promise<void> {
   try {
-    await insertIdentity(app.db, { userId, provider: GOOGLE_PROVIDER, subject, at: app.clock.now() });
+    await insertIdentity(app.db, { userId, provider: GOOGLE_PROVIDER, subject, createdAt: app.clock.now() });
   } catch (err) {
     // The same Google account bound by a concurrent callback: the row we wanted exists.
     if (!isUniqueViolation(err)) throw err;
@@ -35,7 +35,7 @@ async function bind(app: App, userId: number, subject: string): Promise<void> {
 export async function userForGoogleIdentity(app: App, identity: { sub: string; email: string }): Promise<User> {
   const email = identity.email.trim().toLowerCase();
   const boundId = await findUserIdByIdentity(app.db, GOOGLE_PROVIDER, identity.sub);
-  const bound = boundId === undefined ? undefined : await findUserById(app.db, boundId);
+  const bound = boundId === null ? undefined : await findUserById(app.db, boundId);
   if (bound) return bound;
   const existing = await findUserByEmail(app.db, email);
   if (existing) {

@@ -65,21 +65,3 @@ export async function decideAccessRequest(
   return Number(result.numUpdatedRows) === 1;
 }
 
-/** The user bound to a third-party identity (`identities` is the shared core table). */
-export async function findUserIdByIdentity(db: Executor, provider: string, subject: string): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('identities')
-    .select('user_id')
-    .where('provider', '=', provider)
-    .where('subject', '=', subject)
-    .executeTakeFirst();
-  return row?.user_id;
-}
-
-/** Binds an identity to a user; a concurrent bind of the same identity surfaces as a unique violation. */
-export async function insertIdentity(db: Executor, identity: { userId: number; provider: string; subject: string; at: number }): Promise<void> {
-  await db
-    .insertInto('identities')
-    .values({ user_id: identity.userId, provider: identity.provider, subject: identity.subject, created_at: identity.at })
-    .execute();
-}
