@@ -80,13 +80,15 @@ export async function startServer(config: Readonly<Config>, overrides: AppOverri
         corsOrigins: [],
         // monitor.md: every Socket.IO client gets `alert` events.
         relays: [{ topic: 'alerts', event: 'alert' }],
+        redis: config.redisUrl ? { url: config.redisUrl, keyPrefix: config.redisPrefix } : undefined,
       },
-      { clock: app.clock },
+      { clock: app.clock, log: app.log },
     );
     await http.listen({ host: config.host, port: config.port, backlog: 65535 });
     const address = http.server.address() as AddressInfo;
     const httpUrl = `http://${formatHost(address.address)}:${address.port}`;
-    const announcements = [`http listening on ${httpUrl}`];
+    // The node id first: logs, /healthz and /readyz name the same node.
+    const announcements = [`node ${app.nodeId}`, `http listening on ${httpUrl}`];
     for (const surface of surfaces) {
       const runtime = await surface.start?.(app);
       if (runtime) {

@@ -1,6 +1,7 @@
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { closeRedisConnection, openRedisConnection } from '../state/redis-connection.js';
+import { guardRedis } from '../state/redis-errors.js';
 import {
   assertJobName,
   errorMessage,
@@ -15,6 +16,16 @@ import {
 /** How many finished jobs Redis keeps for inspection: bounded by count and age. */
 const KEEP_COMPLETED = { count: 1000, age: 24 * 3600 };
 const KEEP_FAILED = { count: 5000, age: 7 * 24 * 3600 };
+
+/**
+ * How fast a killed node's work comes back: its job locks lapse after LOCK_MS (a live
+ * worker renews them every LOCK_MS / 2) and every STALLED_CHECK_MS a live worker returns
+ * lapsed jobs to the queue. That also covers a schedule: BullMQ adds a scheduler's next
+ * tick when a worker takes the current one, so a node killed between the two would stall
+ * the schedule until its job comes back, within LOCK_MS + STALLED_CHECK_MS (< 30 s).
+ */
+const LOCK_MS = 10_000;
+const STALLED_CHECK_MS = 10_000;
 
 /** Where the queue lives: one Redis, and a key prefix that separates deployments and test files. */
 export interface BullJobQueueOptions {
@@ -66,14 +77,15 @@ class BullJobQueue implements JobQueue {
       delay: options.delayMs ?? JOB_DEFAULTS.delayMs,
     };
     if (options.jobId !== undefined) opts.deduplication = { id: options.jobId };
-    const job = await this.queue(name).add(name, payload, opts);
+    // Redis down: AppError('unavailable'), so the request that queued the job answers 503.
+    const job = await guardRedis(this.queue(name).add(name, payload, opts));
     return job.id!;
   }
 
   async schedule(name: string, everyMs: number): Promise<void> {
     if (!(everyMs > 0)) throw new Error('schedule interval must be positive');
     // Idempotent: every node upserts the same scheduler id, Redis holds one.
-    await this.queue(name).upsertJobScheduler(name, { every: everyMs }, { name, data: {} });
+    await guardRedis(this.queue(name).upsertJobScheduler(name, { every: everyMs }, { name, data: {} }));
   }
 
   async start(): Promise<void> {
@@ -124,6 +136,8 @@ class BullJobQueue implements JobQueue {
         connection: this.consumer,
         prefix: this.options.prefix,
         concurrency,
+        lockDuration: LOCK_MS,
+        stalledInterval: STALLED_CHECK_MS,
         removeOnComplete: KEEP_COMPLETED,
         removeOnFail: KEEP_FAILED,
       },
@@ -145,8 +159,6 @@ class BullJobQueue implements JobQueue {
     }
   }
 }
-
-
 /** A job queue on Redis through BullMQ (REDIS_URL set): durable, shared by every node with the same prefix. */
 export function createBullJobQueue(options: BullJobQueueOptions): JobQueue {
   return new BullJobQueue(options);

@@ -3,6 +3,7 @@ import type { Clock } from '../../lib/clock.js';
 import { isAppError } from '../errors.js';
 import type { Presence, PubSub } from '../state/types.js';
 import { OutgoingEvent, type BoundUser, type HubConnection } from './connection.js';
+import { UserLeases } from './user-leases.js';
 
 /** Handles one request type arriving on a realtime connection; the returned object is sent back. */
 export type MessageHandler = (conn: HubConnection, message: Record<string, unknown>) => Promise<object | void>;
@@ -29,7 +30,6 @@ const INVALID_JSON = OutgoingEvent.of({ type: 'error', status: 'error', message:
 const UNKNOWN_TYPE = OutgoingEvent.of({ type: 'error', status: 'error', message: 'Unknown type' });
 const INTERNAL_ERROR = OutgoingEvent.of({ type: 'error', status: 'error', message: 'Internal error' });
 const UNAVAILABLE = OutgoingEvent.of({ type: 'error', status: 'error', message: 'Service unavailable' });
-const PING = OutgoingEvent.of({ type: 'ping' });
 
 interface Inbox {
   frames: string[];
@@ -41,34 +41,41 @@ interface Inbox {
  * The one place that knows every realtime client on this node, across TCP, WebSocket
  * and Socket.IO. It routes incoming frames (in order, per connection) to the handlers
  * surfaces register, keeps topic subscriptions, enforces one live connection per user
- * through presence leases, and fans events out. Every broadcast goes through pub/sub,
+ * through presence leases (user-leases.ts), and fans events out. Every broadcast goes through pub/sub,
  * so with Redis behind it several nodes behave as one.
  */
 export class Hub {
   private readonly connections = new Map<string, HubConnection>();
-  private readonly chatMembers = new Set<HubConnection>();
   private readonly subscribers = new Map<string, Set<HubConnection>>();
   private readonly handlers = new Map<string, MessageHandler>();
   private readonly topicRules: Array<(topic: string) => boolean> = [];
   private readonly inboxes = new WeakMap<HubConnection, Inbox>();
   private readonly localListeners: Array<(topic: string, event: OutgoingEvent) => void> = [];
   private unsubscribeRelay: (() => Promise<void>) | undefined;
-  private leaseTimer: NodeJS.Timeout | undefined;
+  private readonly leases: UserLeases;
   private nextId = 1;
 
-  constructor(private readonly deps: HubDeps) {}
+  constructor(private readonly deps: HubDeps) {
+    const { nodeId, clock, log, presence, presenceLeaseMs } = deps;
+    this.leases = new UserLeases({ nodeId, clock, log, presence, leaseMs: presenceLeaseMs }, {
+      connection: (id) => this.connections.get(id),
+      isBusy: (conn) => this.inboxes.get(conn)?.running === true,
+      drop: async (conn, reason) => {
+        conn.close(reason);
+        await this.remove(conn);
+      },
+    });
+  }
 
   /** Joins the cross-node relay and starts refreshing presence leases. */
   async start(): Promise<void> {
     this.unsubscribeRelay = await this.deps.pubsub.subscribe(RELAY_CHANNEL, (message) => this.deliver(message));
-    const every = Math.max(500, Math.floor(this.deps.presenceLeaseMs / 3));
-    this.leaseTimer = setInterval(() => void this.refreshLeases(), every);
-    this.leaseTimer.unref();
+    this.leases.start();
   }
 
   /** Leaves the relay, closes every connection and releases their leases. */
   async stop(): Promise<void> {
-    clearInterval(this.leaseTimer);
+    this.leases.stop();
     for (const conn of [...this.connections.values()]) {
       conn.close('server shutting down');
       await this.remove(conn);
@@ -119,6 +126,7 @@ export class Hub {
   /** Accepts one received frame; frames of a connection are handled one at a time, in order. */
   receive(conn: HubConnection, text: string): void {
     conn.lastActivityAt = this.deps.clock.now();
+    this.leases.touch(conn);
     const inbox = this.inboxes.get(conn);
     if (!inbox) return;
     inbox.frames.push(text);
@@ -132,6 +140,7 @@ export class Hub {
   /** Answers a frame the transport could not even split (stray text): Invalid JSON, connection kept. */
   receiveInvalid(conn: HubConnection): void {
     conn.lastActivityAt = this.deps.clock.now();
+    this.leases.touch(conn);
     conn.send(INVALID_JSON);
   }
 
@@ -221,91 +230,27 @@ export class Hub {
     if (cut < 0) return;
     const topic = message.slice(0, cut);
     const event = new OutgoingEvent(message.slice(cut + 1));
-    const targets = topic === CHAT_TOPIC ? this.chatMembers : this.subscribers.get(topic);
+    const targets = topic === CHAT_TOPIC ? this.leases.members : this.subscribers.get(topic);
     if (targets) for (const conn of targets) conn.send(event);
     for (const listener of this.localListeners) listener(topic, event);
-  }
-
-  private presenceKey(userId: number): string {
-    return `chat-user:${userId}`;
-  }
-
-  private holderId(conn: HubConnection): string {
-    return `${this.deps.nodeId}/${conn.id}`;
-  }
-
-  private localHolder(holder: string): HubConnection | undefined {
-    const prefix = `${this.deps.nodeId}/`;
-    return holder.startsWith(prefix) ? this.connections.get(holder.slice(prefix.length)) : undefined;
   }
 
   /**
    * Makes `conn` the user's one live connection. If another connection holds the user,
    * it is probed with `{"type":"ping"}`; a dead one is dropped and the claim proceeds.
    */
-  async claimUser(conn: HubConnection, user: BoundUser): Promise<boolean> {
-    if (conn.user && conn.user.id !== user.id) await this.releaseUser(conn);
-    const key = this.presenceKey(user.id);
-    for (let attempt = 0; attempt < 3; attempt++) {
-      if (await this.deps.presence.claim(key, this.holderId(conn), this.deps.presenceLeaseMs)) {
-        conn.user = user;
-        this.chatMembers.add(conn);
-        return true;
-      }
-      const current = await this.deps.presence.holderOf(key);
-      if (current === null) continue;
-      if (!(await this.dropIfDead(key, current))) return false;
-    }
-    return false;
+  claimUser(conn: HubConnection, user: BoundUser): Promise<boolean> {
+    return this.leases.claim(conn, user);
   }
 
-  /** True when the user holds a live connection anywhere; a dead local holder is cleaned up first. */
-  async isUserLive(userId: number): Promise<boolean> {
-    const key = this.presenceKey(userId);
-    const current = await this.deps.presence.holderOf(key);
-    if (current === null) return false;
-    return !(await this.dropIfDead(key, current));
-  }
-
-  /**
-   * Returns true when the holder was dead (and is now gone). A holder busy with one of its
-   * own frames (its heartbeat, its chat) is plainly alive: pinging it would put a `ping`
-   * ahead of the reply that old clients read as the answer to their request.
-   */
-  private async dropIfDead(key: string, holder: string): Promise<boolean> {
-    const local = this.localHolder(holder);
-    const ours = holder.startsWith(`${this.deps.nodeId}/`);
-    const busy = local !== undefined && this.inboxes.get(local)?.running === true;
-    if (ours && local && local.isOpen() && (busy || local.send(PING))) return false;
-    if (!ours) return false;
-    if (local) {
-      local.close('replaced: connection no longer answers');
-      await this.remove(local);
-    }
-    await this.deps.presence.release(key, holder);
-    return true;
+  /** True when the user holds a live connection on any node; a dead local holder is cleaned up first. */
+  isUserLive(userId: number): Promise<boolean> {
+    return this.leases.isLive(userId);
   }
 
   /** Ends the chat identity of a connection (logout, disconnect). */
-  async releaseUser(conn: HubConnection): Promise<void> {
-    const user = conn.user;
-    if (!user) return;
-    conn.user = null;
-    this.chatMembers.delete(conn);
-    await this.deps.presence.release(this.presenceKey(user.id), this.holderId(conn));
-  }
-
-  private async refreshLeases(): Promise<void> {
-    const entries = [...this.chatMembers].map((conn) => ({
-      key: this.presenceKey(conn.user!.id),
-      holder: this.holderId(conn),
-    }));
-    if (entries.length === 0) return;
-    try {
-      await this.deps.presence.refreshMany(entries, this.deps.presenceLeaseMs);
-    } catch (err) {
-      this.deps.log.warn({ err }, 'presence lease refresh failed');
-    }
+  releaseUser(conn: HubConnection): Promise<void> {
+    return this.leases.release(conn);
   }
 
   /** Closes connections with no frame for the idle timeout; returns how many. Runs every sweep interval. */

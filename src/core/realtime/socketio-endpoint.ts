@@ -1,6 +1,9 @@
 import type { Server as HttpServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { Logger } from 'pino';
 import { Server as SocketIoServer, type Socket } from 'socket.io';
 import type { Clock } from '../../lib/clock.js';
+import { closeRedisConnection, openRedisConnection } from '../state/redis-connection.js';
 import type { BoundUser, HubConnection, OutgoingEvent } from './connection.js';
 import type { Hub } from './hub.js';
 
@@ -25,16 +28,27 @@ export interface SocketIoEndpointOptions {
   corsOrigins: readonly string[];
   /** Hub topics every Socket.IO client receives, whatever it subscribed to. */
   relays: readonly SocketIoRelay[];
+  /** Set in cluster mode: Socket.IO's own adapter then spans every node on this Redis. */
+  redis?: { url: string; keyPrefix: string };
 }
 
-/** The event name hub frames addressed to one connection (pings, future chat replies) use. */
+/**
+ * The event name both ways for the hub protocol: a client emits `message` with a request
+ * (the same JSON object as on TCP and /ws, or its text) and gets replies, pings and, once
+ * logged in, chat broadcasts as `message` events.
+ */
 export const SOCKETIO_MESSAGE_EVENT = 'message';
+
+/** Frames a client may send while the hub still has a full inbox of its earlier ones; past this it is dropped. */
+const MAX_FRAMES_WHILE_PAUSED = 256;
 
 class SocketIoConnection implements HubConnection {
   readonly transport = 'socketio' as const;
   readonly topics = new Set<string>();
   user: BoundUser | null = null;
   lastActivityAt: number;
+  /** Frames received since the hub asked to pause; Socket.IO cannot stop reading, so this is bounded instead. */
+  private pausedFrames: number | null = null;
 
   constructor(
     readonly id: string,
@@ -62,9 +76,33 @@ class SocketIoConnection implements HubConnection {
     this.socket.disconnect(true);
   }
 
-  // Socket.IO clients send nothing the hub reads yet, so there is nothing to pause.
-  pauseReading(): void {}
-  resumeReading(): void {}
+  /** False when the client floods past the bound while paused (it is then disconnected). */
+  accept(): boolean {
+    if (this.pausedFrames === null) return true;
+    if (++this.pausedFrames <= MAX_FRAMES_WHILE_PAUSED) return true;
+    this.socket.disconnect(true);
+    return false;
+  }
+
+  pauseReading(): void {
+    this.pausedFrames ??= 0;
+  }
+  resumeReading(): void {
+    this.pausedFrames = null;
+  }
+}
+
+/** The hub frame for one `message` emit: text as sent, an object as its JSON, anything else invalid. */
+function frameOf(payload: unknown): string | null {
+  if (typeof payload === 'string') return payload;
+  if (payload !== null && typeof payload === 'object') {
+    try {
+      return JSON.stringify(payload);
+    } catch {
+      return null;
+    }
+  }
+  return null;
 }
 
 /** Parses each shared event once, however many Socket.IO clients it goes to. */
@@ -83,17 +121,18 @@ function relayPayload(event: OutgoingEvent): Record<string, unknown> {
 
 /**
  * Serves Socket.IO v4 on the HTTP server (polling and WebSocket upgrade under `path`).
- * Each client becomes a hub connection, so the hub counts and closes it like any other;
- * hub events on the relayed topics reach every Socket.IO client on this node, and since
- * the hub delivers through its cross-node relay, every client on every node. Chat over
- * Socket.IO later means reading client frames into `hub.receive` and relaying the chat
- * topic. Returns a function that closes the endpoint without closing the HTTP server.
+ * Each client becomes a hub connection, so the hub counts and closes it like any other:
+ * its `message` emits are hub frames (chat protocol, subscribe/unsubscribe), the replies
+ * and the chat broadcast come back as `message`. Hub events on the relayed topics reach
+ * every Socket.IO client on this node, and since the hub delivers through its cross-node
+ * relay, every client on every node. Returns a function that closes the endpoint
+ * without closing the HTTP server.
  */
 export function attachSocketIo(
   server: HttpServer,
   hub: Hub,
   options: SocketIoEndpointOptions,
-  deps: { clock: Clock },
+  deps: { clock: Clock; log: Logger },
 ): () => Promise<void> {
   const io = new SocketIoServer(server, {
     path: options.path,
@@ -103,6 +142,7 @@ export function attachSocketIo(
     // Other upgrade paths are answered (or refused) by the /ws endpoint.
     destroyUpgrade: false,
   });
+  const closeAdapter = options.redis ? useRedisAdapter(io, options.redis, deps.log) : async () => {};
   const live = new Set<SocketIoConnection>();
   let closed = false;
 
@@ -114,6 +154,12 @@ export function attachSocketIo(
     const conn = new SocketIoConnection(hub.newConnectionId('s'), socket, deps.clock.now());
     live.add(conn);
     hub.add(conn);
+    socket.on(SOCKETIO_MESSAGE_EVENT, (payload: unknown) => {
+      if (!conn.accept()) return;
+      const frame = frameOf(payload);
+      if (frame === null) hub.receiveInvalid(conn);
+      else hub.receive(conn, frame);
+    });
     socket.on('disconnect', () => {
       live.delete(conn);
       void hub.remove(conn);
@@ -124,7 +170,9 @@ export function attachSocketIo(
   hub.onDeliver((topic, event) => {
     const name = events.get(topic);
     if (closed || name === undefined || live.size === 0) return;
-    io.emit(name, relayPayload(event));
+    // Local only: every node gets the hub event through the hub's relay and serves its
+    // own clients; a cluster-wide io.emit here would hand each client one copy per node.
+    io.local.emit(name, relayPayload(event));
   });
 
   return async () => {
@@ -135,5 +183,24 @@ export function attachSocketIo(
     // process for engine.io's 30 s close timeout. Not io.close(): it would also close
     // the HTTP server, which Fastify owns.
     io.engine.close();
+    await closeAdapter();
+  };
+}
+
+/**
+ * Cluster mode: Socket.IO's Redis adapter, on two connections of its own (its subscriber
+ * sits in subscriber mode) and channels under `<REDIS_PREFIX>socket.io`. The hub relay
+ * already carries every chat message and topic event to every node; what the adapter adds
+ * is Socket.IO's own cross-node API: `io.emit`/`io.to(room).emit` without `.local`,
+ * rooms that span nodes, `fetchSockets()`, `disconnectSockets()` and `serverSideEmit()`
+ * reaching the sockets and servers of every node. Returns its closer.
+ */
+function useRedisAdapter(io: SocketIoServer, redis: { url: string; keyPrefix: string }, log: Logger): () => Promise<void> {
+  const pub = openRedisConnection(redis.url, 'socketio-pub', log);
+  const sub = openRedisConnection(redis.url, 'socketio-sub', log);
+  io.adapter(createAdapter(pub, sub, { key: `${redis.keyPrefix}socket.io` }));
+  return async () => {
+    await Promise.resolve(io.of('/').adapter.close()).catch(() => {});
+    await Promise.all([closeRedisConnection(pub), closeRedisConnection(sub)]);
   };
 }

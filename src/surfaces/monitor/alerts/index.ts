@@ -11,7 +11,9 @@ export const EVALUATE_ALERTS_JOB = 'monitor.evaluate-alerts';
  * CPU (and any other field's) alerts: rules as data, instances and history in the
  * database, notices on the hub topic `alerts`, Socket.IO `alert` and e-mail. The
  * evaluation is a scheduled job every ALERT_EVAL_INTERVAL_S, so with several nodes on one
- * Redis it runs on one node per tick; the job queue waits for a running one on shutdown.
+ * Redis it runs on one node per tick (a BullMQ job scheduler: whichever live worker takes
+ * the tick, so a dead node's share moves to the others by itself); the job queue waits
+ * for a running one on shutdown.
  */
 export const alertsPart: MonitorPart = {
   migrations: alertMigrations,
@@ -19,7 +21,9 @@ export const alertsPart: MonitorPart = {
   async start(app) {
     app.hub.allowTopics((topic) => topic === ALERTS_TOPIC);
     app.jobs.register(EVALUATE_ALERTS_JOB, async () => {
-      await evaluateAlerts(app);
+      const notices = await evaluateAlerts(app);
+      // Names the node that took this tick: operators (and the cluster test) see where it runs.
+      app.log.info({ node: app.nodeId, notices: notices.length }, 'alert evaluation ran');
     });
     await app.jobs.schedule(EVALUATE_ALERTS_JOB, app.config.alertEvalIntervalS * 1000);
   },

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { App } from '../../../core/app.js';
-import { defaultStatusFor, isAppError } from '../../../core/errors.js';
+import { defaultStatusFor, isAppError, isUnavailable, outageCause } from '../../../core/errors.js';
 import { parseEveryBodyAsJson } from '../../../core/http/http-server.js';
 import { isNumericKey, parseSample, parseSampleBatch, parseSecondsParam, parseTimeParam } from './rules.js';
 import { ingestSamples, latestSample, nfNodes, nfSeries, nfStats } from './service.js';
@@ -42,6 +42,10 @@ export async function metricsRoutes(http: FastifyInstance, app: App): Promise<vo
   parseEveryBodyAsJson(http);
 
   http.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    if (isUnavailable(err)) {
+      req.log.warn({ err: outageCause(err) }, 'metrics request: dependency unavailable');
+      return fail(reply, 503, 'Service unavailable, try again shortly');
+    }
     if (isAppError(err)) {
       const status = defaultStatusFor[err.code];
       if (status >= 500) req.log.error({ err: err.details.cause ?? err }, 'metrics request failed');

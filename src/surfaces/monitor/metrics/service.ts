@@ -102,7 +102,7 @@ export async function nfNodes(
 /**
  * Deletes samples older than METRICS_RETENTION in batches of RETENTION_BATCH_ROWS, each
  * its own short statement, then forgets NFs silent for that long. Returns rows deleted.
- * Runs on a timer now; written as a plain function so it can move to the job queue.
+ * Runs as the once-per-cluster job `monitor.retention` (metrics/index.ts); tests call it directly.
  */
 export async function deleteExpiredSamples(app: App, maxBatches = 10_000): Promise<number> {
   const cutoff = app.clock.now() - app.config.metricsRetentionS * 1000;
