@@ -28,8 +28,14 @@
  * - srv/gen/oth cpu: CPU used during the window, % of one core, by the server, the
  *   load-generator processes, and everything else on the machine (other programs,
  *   kernel threads; the sender process is left out). All share os.cpus().length
- *   cores; an oth_cpu% above ~10 means something else disturbed the run.
+ *   cores; an oth_cpu% above ~10 means something else disturbed the run. Before
+ *   each measured window the bench waits up to --quiet-wait s for the machine to
+ *   be quiet (under 15% of a core busy for 2 s), which matters on a shared box.
  * - rss KB/conn: (server VmRSS after the clients are in - before) / clients.
+ * With --repeat=N the fan-out phases run N times, alternating, and only each
+ * server's best run (undisturbed if possible, then the lowest p99 among the runs
+ * within 2% of its best deliveries/s; marked *) is judged: best-of-N keeps other programs on a shared
+ * machine out of the verdict. All runs are printed, so the spread is visible.
  * Then the verdict against the issue's targets: stoa deliv/s >= 0.7 x bare,
  * stoa p99 < 250 ms, idle RSS per connection < 20 KB. Exit code 0 when every
  * target measured passes, 1 when one fails, 2 when the bench itself failed.
@@ -75,6 +81,9 @@ const { values: flags } = parseArgs({
     idle: { type: 'string', default: '15000' },
     'idle-handshake': { type: 'string', default: 'probe' },
     'idle-ws-share': { type: 'string', default: '0' },
+    'quiet-wait': { type: 'string', default: '120' },
+    repeat: { type: 'string', default: '1' },
+    'server-node-args': { type: 'string', default: '' },
     timeout: { type: 'string', default: '1800' },
     help: { type: 'boolean', default: false },
   },
@@ -86,7 +95,8 @@ if (flags.help) {
     'usage: node --import tsx bench/chat-fanout.ts [--only=bare,stoa,idle] [--clients=5000] [--rate=16]\n' +
       '  [--seconds=10] [--warmup=2] [--drain=5] [--ws-share=0.2] [--ws-deflate=on|off] [--message-chars=64]\n' +
       '  [--workers=1] [--concurrency=200] [--connect-timeout=300] [--idle=15000]\n' +
-      '  [--idle-handshake=probe|none|login] [--idle-ws-share=0] [--timeout=1800]\n' +
+      '  [--idle-handshake=probe|none|login] [--idle-ws-share=0] [--quiet-wait=120] [--repeat=1] [--timeout=1800]\n' +
+      '  [--server-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"]\n' +
       'See the comment at the top of bench/chat-fanout.ts for what each figure means.\n',
   );
   process.exit(0);
@@ -128,8 +138,11 @@ const settings: BenchSettings = {
   idle: Math.round(numberFlag('idle', 1, 100_000)),
   idleHandshake: flags['idle-handshake'] as Handshake,
   idleWsShare: numberFlag('idle-ws-share', 0, 1),
+  quietWaitS: numberFlag('quiet-wait', 0, 3600),
+  serverNodeArgs: String(flags['server-node-args']).split(' ').filter(Boolean),
 };
 const overallTimeoutS = numberFlag('timeout', 10, 24 * 3600);
+const repeat = Math.round(numberFlag('repeat', 1, 20));
 
 /** Kills every child and removes temp dirs synchronously; safe to call more than once. */
 function killEverything(): void {
@@ -181,11 +194,11 @@ function mixLabel(wsShare: number): string {
 const HEADER = ['server', 'mix', 'clients', 'deliv/s', 'offered/s', 'complete', 'p50_ms', 'p99_ms', 'max_ms', 'srv_cpu%', 'gen_cpu%', 'oth_cpu%', 'rss_KB/conn'];
 const WIDTHS = [6, 10, 11, 8, 9, 8, 7, 7, 7, 8, 8, 8, 11];
 
-function fanoutRow(r: FanoutResult): string {
+function fanoutRow(r: FanoutResult, chosen: boolean): string {
   const clients = r.opened.ready === r.requested ? String(r.opened.ready) : `${r.opened.ready}(${r.requested})`;
   return pad(
     [
-      r.server,
+      chosen && repeat > 1 ? `${r.server}*` : r.server,
       mixLabel(settings.wsShare),
       clients,
       fmt(r.deliveriesPerS, 0),
@@ -210,6 +223,7 @@ function fanoutDetails(r: FanoutResult): string[] {
     `${r.server}: receivers dropped during the run: ${r.report.dropped} (${counts(r.report.dropReasons)}); other messages to receivers: ${counts(r.report.otherMessages)}; mean latency ${fmt(r.report.latency.mean(), 1)} ms`,
     `${r.server}: server RSS ${fmt(r.rssBefore.rssKb / 1024, 1)} MB before clients, ${fmt(r.rssAfterConnect.rssKb / 1024, 1)} MB with them, ${r.rssAfterRun ? fmt(r.rssAfterRun.rssKb / 1024, 1) : '-'} MB after the run; server printed ${r.serverOtherLines} other lines`,
   ];
+  if (r.serverExit !== 'running') lines.push(`${r.server}: the server process ended during the run (${r.serverExit})`);
   if (r.report.unreadable > 0) lines.push(`${r.server}: ${r.report.unreadable} broadcasts without a readable timestamp`);
   return lines;
 }
@@ -222,6 +236,29 @@ function idleLines(r: IdleResult): string[] {
     `idle: opened in ${fmt(r.opened.elapsedMs / 1000, 1)} s; failed ${r.opened.failed}: ${counts(r.opened.failures)}; ` +
       `still up after ${r.holdSeconds} s: ${r.live} (${counts(r.dropReasons)}); server printed ${r.serverOtherLines} other lines`,
   ];
+}
+
+/** Above this share of one core used by other programs during a window, the run counts as disturbed. */
+const DISTURBED_OTHER_CPU_PCT = 10;
+
+function disturbed(r: FanoutResult): boolean {
+  return r.otherCpuPct > DISTURBED_OTHER_CPU_PCT;
+}
+
+/**
+ * The best run of `server`: undisturbed runs first (if there is any); among them the lowest p99
+ * of the runs that delivered at least 98% of the best deliveries/s seen. Deliveries count only
+ * up to the offered load here, so a run that was behind and caught up a backlog inside its
+ * window (over 100%) is no better than one on time.
+ */
+function bestRun(runs: FanoutResult[], server: ServerKind): FanoutResult | undefined {
+  const all = runs.filter((r) => r.server === server);
+  const clean = all.filter((r) => !disturbed(r));
+  const mine = clean.length > 0 ? clean : all;
+  const delivered = (r: FanoutResult) => Math.min(r.deliveriesPerS, settings.rate * r.opened.ready);
+  const top = Math.max(...mine.map(delivered));
+  const p99 = (r: FanoutResult) => r.report.latency.quantile(0.99);
+  return mine.filter((r) => delivered(r) >= 0.98 * top).sort((a, b) => p99(a) - p99(b))[0];
 }
 
 // ---- run
@@ -242,8 +279,12 @@ async function main(): Promise<number> {
   const fanouts: FanoutResult[] = [];
   const errors: string[] = [];
   let idle: IdleResult | null = null;
-  for (const phase of phases) {
-    process.stderr.write(`== ${phase}\n`);
+  const schedule: string[] = [];
+  for (let round = 0; round < repeat; round++) schedule.push(...phases.filter((p) => p !== 'idle'));
+  if (phases.includes('idle')) schedule.push('idle');
+  for (const [i, phase] of schedule.entries()) {
+    const perRound = phases.filter((p) => p !== 'idle').length;
+    process.stderr.write(`== ${phase}${repeat > 1 && phase !== 'idle' ? ` (run ${Math.floor(i / perRound) + 1} of ${repeat})` : ''}\n`);
     try {
       if (phase === 'idle') idle = await runIdle(settings);
       else fanouts.push(await runFanout(phase as ServerKind, settings));
@@ -254,30 +295,38 @@ async function main(): Promise<number> {
     }
   }
 
-  const out: string[] = ['', pad(HEADER, WIDTHS)];
-  for (const r of fanouts) out.push(fanoutRow(r));
-  out.push('');
-  for (const r of fanouts) out.push(...fanoutDetails(r));
+  const bare = bestRun(fanouts, 'bare');
+  const stoa = bestRun(fanouts, 'stoa');
+  const chosen = [bare, stoa].filter((r): r is FanoutResult => r !== undefined);
+  const out: string[] = [];
+  if (fanouts.length > 0) {
+    out.push('', pad(HEADER, WIDTHS), ...fanouts.map((r) => fanoutRow(r, chosen.includes(r))), '');
+    for (const r of chosen) out.push(...fanoutDetails(r));
+    for (const r of chosen) {
+      if (disturbed(r)) out.push(`warning: other programs used ${fmt(r.otherCpuPct, 0)}% of a core during the ${r.server} window; its figures are disturbed (try --repeat)`);
+    }
+  }
   if (idle) out.push('', ...idleLines(idle));
 
-  const verdicts: Array<[string, boolean]> = [];
-  const bare = fanouts.find((r) => r.server === 'bare');
-  const stoa = fanouts.find((r) => r.server === 'stoa');
+  const verdicts: Array<[text: string, ok: boolean, cpuBound: boolean]> = [];
   if (bare && stoa) {
     const ratio = stoa.deliveriesPerS / bare.deliveriesPerS;
-    verdicts.push([`deliveries/s stoa/bare = ${fmt(stoa.deliveriesPerS, 0)}/${fmt(bare.deliveriesPerS, 0)} = ${fmt(ratio, 2)} (target >= ${TARGET_RATIO})`, ratio >= TARGET_RATIO]);
+    verdicts.push([`deliveries/s stoa/bare = ${fmt(stoa.deliveriesPerS, 0)}/${fmt(bare.deliveriesPerS, 0)} = ${fmt(ratio, 2)} (target >= ${TARGET_RATIO})`, ratio >= TARGET_RATIO, true]);
   }
   if (stoa) {
     const p99 = stoa.report.latency.quantile(0.99);
-    verdicts.push([`stoa p99 delivery latency ${fmt(p99, 1)} ms (target < ${TARGET_P99_MS} ms)`, p99 < TARGET_P99_MS]);
-    verdicts.push([`stoa clients connected ${stoa.opened.ready}/${stoa.requested}, none dropped (${stoa.report.dropped} dropped)`, stoa.opened.ready === stoa.requested && stoa.report.dropped === 0]);
+    verdicts.push([`stoa p99 delivery latency ${fmt(p99, 1)} ms (target < ${TARGET_P99_MS} ms)`, p99 < TARGET_P99_MS, true]);
+    verdicts.push([`stoa clients connected ${stoa.opened.ready}/${stoa.requested}, none dropped (${stoa.report.dropped} dropped)`, stoa.opened.ready === stoa.requested && stoa.report.dropped === 0, false]);
   }
   if (idle) {
-    verdicts.push([`stoa idle RSS ${fmt(idle.rssPerConnKb, 2)} KB per connection (target < ${TARGET_IDLE_KB} KB)`, idle.rssPerConnKb < TARGET_IDLE_KB]);
-    verdicts.push([`stoa idle connections up ${idle.live}/${idle.requested}`, idle.live === idle.requested]);
+    verdicts.push([`stoa idle RSS ${fmt(idle.rssPerConnKb, 2)} KB per connection (target < ${TARGET_IDLE_KB} KB)`, idle.rssPerConnKb < TARGET_IDLE_KB, false]);
+    verdicts.push([`stoa idle connections up ${idle.live}/${idle.requested}`, idle.live === idle.requested, false]);
   }
   if (verdicts.length > 0) out.push('');
-  for (const [text, ok] of verdicts) out.push(`${ok ? 'PASS' : 'FAIL'}  ${text}`);
+  const anyDisturbed = chosen.some(disturbed);
+  for (const [text, ok, cpuBound] of verdicts) {
+    out.push(`${ok ? 'PASS' : 'FAIL'}  ${text}${!ok && cpuBound && anyDisturbed ? ' (measured in a disturbed run)' : ''}`);
+  }
   for (const error of errors) out.push(`ERROR ${error}`);
   process.stdout.write(`${out.join('\n')}\n`);
 

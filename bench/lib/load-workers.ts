@@ -7,7 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { LatencyHistogram } from './latency-histogram.js';
-import { sampleProcess, type ProcSample } from './server-process.js';
+import { sampleProcess, type ProcSample } from './proc-stats.js';
 import type { OpenCommand, OpenedEvent, ReportEvent, WorkerCommand, WorkerEvent } from './worker-protocol.js';
 
 const WORKER_FILE = fileURLToPath(new URL('./load-worker.ts', import.meta.url));

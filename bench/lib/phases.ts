@@ -21,7 +21,8 @@ import { openChatClient, type ChatClient, type Handshake } from './chat-client.j
 import { preciseNowMs } from './latency-histogram.js';
 import { LoadWorkers, type OpenedTotals, type ReportTotals } from './load-workers.js';
 import { SenderTally, benchMessage, sendAtFixedRate, type SendTotals } from './fixed-rate-sender.js';
-import { machineBusyMs, sampleProcess, startServer, type ProcSample, type RunningServer, type ServerSpec } from './server-process.js';
+import { cpuShares, machineBusyMs, sampleProcess, waitForQuiet, type CpuSnapshot, type ProcSample } from './proc-stats.js';
+import { startServer, type RunningServer, type ServerSpec } from './server-process.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BARE_FILE = fileURLToPath(new URL('./bare-broadcaster.ts', import.meta.url));
@@ -47,6 +48,10 @@ export interface BenchSettings {
   idle: number;
   idleHandshake: Handshake;
   idleWsShare: number;
+  /** Wait up to this long for the rest of the machine to go quiet before a measured window; 0 = do not wait. */
+  quietWaitS: number;
+  /** Extra node options for the server processes (e.g. `--cpu-prof`), split on spaces. */
+  serverNodeArgs: string[];
 }
 
 /** Kill-now hooks for everything currently running, used by the bench's exit handlers. */
@@ -76,12 +81,12 @@ export function stoaEnv(dataDir: string): NodeJS.ProcessEnv {
   return env;
 }
 
-function serverSpec(kind: ServerKind, dataDir: string): ServerSpec {
+function serverSpec(kind: ServerKind, dataDir: string, nodeArgs: string[]): ServerSpec {
   if (kind === 'bare') {
     return {
       name: 'bare',
       command: process.execPath,
-      args: ['--import', 'tsx', BARE_FILE],
+      args: [...nodeArgs, '--import', 'tsx', BARE_FILE],
       cwd: REPO_ROOT,
       env: { ...process.env, HOST: '127.0.0.1', PORT: '0', SOCKET_PORT: '0' },
       ipc: true,
@@ -91,7 +96,7 @@ function serverSpec(kind: ServerKind, dataDir: string): ServerSpec {
   return {
     name: 'stoa',
     command: process.execPath,
-    args: ['--import', 'tsx', 'src/cli/main.ts', 'serve'],
+    args: [...nodeArgs, '--import', 'tsx', 'src/cli/main.ts', 'serve'],
     cwd: REPO_ROOT,
     env: stoaEnv(dataDir),
     ipc: false,
@@ -104,19 +109,15 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** Starts a server with a fresh data dir; `use` runs with it; server and dir are gone afterwards whatever happens. */
-async function withServer<T>(kind: ServerKind, use: (server: RunningServer) => Promise<T>): Promise<T> {
+async function withServer<T>(kind: ServerKind, nodeArgs: string[], use: (server: RunningServer) => Promise<T>): Promise<T> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `stoa-bench-${kind}-`));
   liveTempDirs.add(dataDir);
   let server: RunningServer | null = null;
   try {
-    server = await startServer(serverSpec(kind, dataDir));
-    liveProcesses.add(server);
+    server = await startServer(serverSpec(kind, dataDir, nodeArgs), liveProcesses);
     return await use(server);
   } finally {
-    if (server) {
-      await server.stop();
-      liveProcesses.delete(server);
-    }
+    await server?.stop();
     rmSync(dataDir, { recursive: true, force: true });
     liveTempDirs.delete(dataDir);
   }
@@ -187,34 +188,9 @@ export interface FanoutResult {
   serverExit: string;
 }
 
-/** CPU counters of everything involved, read at the start and end of the window. */
-interface CpuSnapshot {
-  server: ProcSample | null;
-  workers: Array<ProcSample | null>;
-  parent: ProcSample | null;
-  machineMs: number;
-}
-
-function snapshotCpu(server: RunningServer, workers: LoadWorkers): CpuSnapshot {
-  return { server: server.sample(), workers: workers.samples(), parent: sampleProcess(process.pid), machineMs: machineBusyMs() };
-}
-
-function usedMs(start: ProcSample | null | undefined, end: ProcSample | null | undefined): number {
-  return start && end ? end.cpuMs - start.cpuMs : Number.NaN;
-}
-
-/** CPU used in the window as % of one core: server, load workers, and everything else on the machine. */
-function cpuShares(start: CpuSnapshot, end: CpuSnapshot, ms: number): { server: number; load: number; other: number } {
-  const server = usedMs(start.server, end.server);
-  const load = start.workers.reduce((sum, s, i) => sum + usedMs(s, end.workers[i]), 0);
-  const parent = usedMs(start.parent, end.parent);
-  const other = end.machineMs - start.machineMs - server - load - parent;
-  return { server: (server / ms) * 100, load: (load / ms) * 100, other: (Math.max(0, other) / ms) * 100 };
-}
-
 /** One fan-out run against a fresh `kind` server. */
 export function runFanout(kind: ServerKind, settings: BenchSettings): Promise<FanoutResult> {
-  return withServer(kind, async (server) => {
+  return withServer(kind, settings.serverNodeArgs, async (server) => {
     const tally = new SenderTally();
     const sender = await openWarmSender(server, tally);
     try {
@@ -238,16 +214,23 @@ export function runFanout(kind: ServerKind, settings: BenchSettings): Promise<Fa
         );
         await sleep(1000);
         const rssAfterConnect = mustSample(server);
+        await waitForQuiet(settings.quietWaitS, kind);
         process.stderr.write(`  ${kind}: ${opened.ready} clients in, sending ${settings.rate} msg/s for ${settings.warmupSeconds} s warm-up + ${settings.seconds} s measured\n`);
 
         const startMs = preciseNowMs() + 300;
         const windowStartMs = startMs + settings.warmupSeconds * 1000;
         const endMs = windowStartMs + settings.seconds * 1000;
         workers.setWindow(windowStartMs, endMs);
+        const snapshotCpu = (): CpuSnapshot => ({
+          server: server.sample(),
+          workers: workers.samples(),
+          parent: sampleProcess(process.pid),
+          machineMs: machineBusyMs(),
+        });
         let cpuStart: CpuSnapshot | null = null;
         let cpuEnd: CpuSnapshot | null = null;
-        const startTimer = setTimeout(() => (cpuStart = snapshotCpu(server, workers)), windowStartMs - preciseNowMs());
-        const endTimer = setTimeout(() => (cpuEnd = snapshotCpu(server, workers)), endMs - preciseNowMs());
+        const startTimer = setTimeout(() => (cpuStart = snapshotCpu()), windowStartMs - preciseNowMs());
+        const endTimer = setTimeout(() => (cpuEnd = snapshotCpu()), endMs - preciseNowMs());
         let send: SendTotals;
         try {
           send = await sendAtFixedRate({ client: sender, tally, rate: settings.rate, startMs, windowStartMs, endMs, messageChars: settings.messageChars });
@@ -256,7 +239,7 @@ export function runFanout(kind: ServerKind, settings: BenchSettings): Promise<Fa
           clearTimeout(startTimer);
           clearTimeout(endTimer);
         }
-        const cpu = cpuShares(cpuStart ?? snapshotCpu(server, workers), cpuEnd ?? snapshotCpu(server, workers), settings.seconds * 1000);
+        const cpu = cpuShares(cpuStart ?? snapshotCpu(), cpuEnd ?? snapshotCpu(), settings.seconds * 1000);
 
         // Late deliveries of window messages still count for completeness and latency: wait for them, bounded.
         const expected = send.sentInWindow * opened.ready;
@@ -312,7 +295,7 @@ export interface IdleResult {
 
 /** Opens `settings.idle` idle connections to a fresh Stoa, holds them, and measures its memory. */
 export function runIdle(settings: BenchSettings, holdSeconds = 5): Promise<IdleResult> {
-  return withServer('stoa', async (server) => {
+  return withServer('stoa', settings.serverNodeArgs, async (server) => {
     const tally = new SenderTally();
     const warm = await openWarmSender(server, tally);
     try {

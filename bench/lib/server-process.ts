@@ -1,58 +1,17 @@
 /**
  * Starts a chat server under test (Stoa's `serve`, or the bare broadcaster) as a
  * child process, finds its ports from the two lines it prints on start-up, reads
- * its resident memory and CPU time from /proc, and stops it (SIGTERM, then
+ * its resident memory and CPU time (bench/lib/proc-stats.ts), and stops it (SIGTERM, then
  * SIGKILL after 5 s). Anything else the child prints is passed on to our stderr
  * with a `[name]` prefix, capped so a log storm under load cannot flood the
- * terminal; the number of suppressed lines is kept and reported.
+ * terminal; every such line is counted and the count reported.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import readline from 'node:readline';
 import type { Target } from './chat-client.js';
+import { sampleProcess, type ProcSample } from './proc-stats.js';
 
-/** Linux clock ticks per second for /proc/<pid>/stat CPU fields (sysconf(_SC_CLK_TCK), 100 on every common kernel). */
-const CLOCK_TICKS_PER_S = 100;
 const MAX_ECHOED_LINES = 40;
-
-/** Resident memory and consumed CPU of one process, from /proc. */
-export interface ProcSample {
-  rssKb: number;
-  /** User + system CPU time since the process started, in ms. */
-  cpuMs: number;
-}
-
-/** Reads VmRSS from /proc/<pid>/status and utime+stime from /proc/<pid>/stat; null when the process is gone. */
-export function sampleProcess(pid: number): ProcSample | null {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const rss = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 overall.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return { rssKb: rss ? Number(rss[1]) : Number.NaN, cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_S };
-  } catch {
-    return null;
-  }
-}
-
-/**
- * CPU time the whole machine spent running processes and kernel threads since boot, in ms
- * (user + nice + system + steal). Interrupt and softirq time are left out: on loopback that is
- * mostly this bench's own TCP traffic, which the kernel does not charge to any process.
- */
-export function machineBusyMs(): number {
-  try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
-    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
-    // user nice system idle iowait irq softirq steal ... (guest time is already inside user).
-    const busy = ticks[0]! + ticks[1]! + ticks[2]! + ticks[7]!;
-    return (busy * 1000) / CLOCK_TICKS_PER_S;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 export interface ServerSpec {
   /** Short name used in output, e.g. `stoa` or `bare`. */
@@ -71,12 +30,9 @@ export interface RunningServer {
   readonly name: string;
   readonly pid: number;
   readonly target: Target;
-  /** Lines the server printed that we did not echo (past the cap). */
-  suppressedLines(): number;
-  /** Lines the server printed besides the two listening lines. */
+  /** Lines the server printed besides the two listening lines (only the first 40 are echoed). */
   otherLines(): number;
-  /** True once the child has exited; `exitInfo` says how. */
-  exited(): boolean;
+  /** How the child ended, or `running`. */
   exitInfo(): string;
   sample(): ProcSample | null;
   stop(): Promise<void>;
@@ -87,8 +43,11 @@ export interface RunningServer {
 const HTTP_LINE = /http listening on http:\/\/([^:\s]+):(\d+)/;
 const TCP_LINE = /tcp chat listening on ([^:\s]+):(\d+)/;
 
-/** Spawns the server and resolves once both listening lines have been seen; kills it and rejects otherwise. */
-export function startServer(spec: ServerSpec): Promise<RunningServer> {
+/**
+ * Spawns the server and resolves once both listening lines have been seen; kills it and rejects
+ * otherwise. It is in `track` from spawn until it exits, so exit handlers can kill it even mid-start.
+ */
+export function startServer(spec: ServerSpec, track: Set<{ killNow(): void }>): Promise<RunningServer> {
   const child: ChildProcess = spawn(spec.command, spec.args, {
     cwd: spec.cwd,
     env: spec.env,
@@ -97,8 +56,6 @@ export function startServer(spec: ServerSpec): Promise<RunningServer> {
   let httpPort: number | null = null;
   let tcpPort: number | null = null;
   let host = '127.0.0.1';
-  let echoed = 0;
-  let suppressed = 0;
   let other = 0;
   let exit: string | null = null;
   const exitPromise = new Promise<void>((resolve) => {
@@ -110,10 +67,8 @@ export function startServer(spec: ServerSpec): Promise<RunningServer> {
 
   const echo = (line: string) => {
     other++;
-    if (echoed < MAX_ECHOED_LINES) {
-      echoed++;
-      process.stderr.write(`[${spec.name}] ${line.length > 400 ? `${line.slice(0, 400)}...` : line}\n`);
-    } else suppressed++;
+    if (other <= MAX_ECHOED_LINES) process.stderr.write(`[${spec.name}] ${line.length > 400 ? `${line.slice(0, 400)}...` : line}\n`);
+    else if (other === MAX_ECHOED_LINES + 1) process.stderr.write(`[${spec.name}] (further lines not shown, only counted)\n`);
   };
 
   return new Promise<RunningServer>((resolve, reject) => {
@@ -123,9 +78,7 @@ export function startServer(spec: ServerSpec): Promise<RunningServer> {
       get target() {
         return { host, tcpPort: tcpPort ?? -1, httpPort: httpPort ?? -1 };
       },
-      suppressedLines: () => suppressed,
       otherLines: () => other,
-      exited: () => exit !== null,
       exitInfo: () => exit ?? 'running',
       sample: () => (child.pid === undefined || exit !== null ? null : sampleProcess(child.pid)),
       async stop() {
@@ -139,6 +92,8 @@ export function startServer(spec: ServerSpec): Promise<RunningServer> {
         if (exit === null) child.kill('SIGKILL');
       },
     };
+    track.add(server);
+    void exitPromise.then(() => track.delete(server));
     const timer = setTimeout(() => {
       void server.stop();
       reject(new Error(`${spec.name} did not print both listening lines within ${spec.startTimeoutMs} ms`));
