@@ -50,6 +50,9 @@ async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
 async function serve(): Promise<void> {
   const server = await startServer(config());
   for (const line of server.announcements) console.log(line);
+  // Last line of defence only: every promise is awaited or caught where it starts (an
+  // outage becomes AppError('unavailable')); a stray rejection is logged, not a crash.
+  process.on('unhandledRejection', (reason) => server.app.log.error({ err: reason }, 'unhandled promise rejection'));
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {

@@ -44,6 +44,19 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** A readiness probe slower than this counts as a failure, so `/readyz` answers fast during an outage. */
+const READINESS_TIMEOUT_MS = 1000;
+
+/** True when `probe` resolves within `ms`; a rejection or a timeout is false. */
+function probeWithin(probe: () => Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const outcome = probe().then(() => true, () => false);
+  return Promise.race([outcome, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Replaceable parts, for tests. */
 export interface AppOverrides {
   clock?: Clock;
@@ -76,7 +89,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     : createMemoryJobQueue({ log });
   const mailer = overrides.mailer ?? createMailer(config, log);
   registerMailJob(jobs, mailer);
-  const check = async (probe: () => Promise<void>) => probe().then(() => true, () => false);
+  const check = (probe: () => Promise<void>) => probeWithin(probe, READINESS_TIMEOUT_MS);
   return {
     config,
     log,
@@ -90,10 +103,13 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     jobs,
     mailer,
     nodeId,
-    readiness: async () => ({
-      database: await check(database.ping),
-      redis: state.kind === 'redis' ? await check(() => state.ping()) : null,
-    }),
+    readiness: async () => {
+      const [databaseUp, redisUp] = await Promise.all([
+        check(database.ping),
+        state.kind === 'redis' ? check(() => state.ping()) : Promise.resolve(null),
+      ]);
+      return { database: databaseUp, redis: redisUp };
+    },
     close: async () => {
       // Jobs first: running ones may still need the database and shared state.
       await jobs.close();

@@ -40,6 +40,20 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * True for an outage (Redis, the database or an upstream service unreachable): every
+ * surface answers it with HTTP 503 in its own shape and logs it at warn, not error,
+ * because the node itself is fine and recovers when the dependency returns.
+ */
+export function isUnavailable(err: unknown): err is AppError {
+  return err instanceof AppError && err.code === 'unavailable';
+}
+
+/** What to log for an outage: the driver's error (never a URL), else the AppError itself. */
+export function outageCause(err: AppError): unknown {
+  return err.details.cause ?? err;
+}
+
 /** Narrowing helper for catch blocks. */
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;

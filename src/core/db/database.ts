@@ -3,6 +3,7 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { withOutageErrors } from './outage-dialect.js';
 import type { Database, DialectName } from './schema.js';
 
 /** An open database: the Kysely handle, which dialect it speaks, and how to close it. */
@@ -37,7 +38,7 @@ function openSqlite(file: string): OpenDatabase {
   native.pragma('synchronous = FULL');
   native.pragma('foreign_keys = ON');
   native.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: native }) });
+  const db = new Kysely<Database>({ dialect: withOutageErrors(new SqliteDialect({ database: native })) });
   return {
     db,
     dialect: 'sqlite',
@@ -62,7 +63,10 @@ function openPostgres(connectionString: string, max: number): OpenDatabase {
   });
   // An idle client losing its server must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // Nor may a checked-out one (pg-pool listens only while a client is idle): its queries
+  // fail with "Connection terminated" (-> AppError 'unavailable') and the pool drops it on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  const db = new Kysely<Database>({ dialect: withOutageErrors(new PostgresDialect({ pool })) });
   return {
     db,
     dialect: 'postgres',

@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { App } from '../app.js';
+import { isUnavailable, outageCause } from '../errors.js';
 
 /**
  * The Fastify instance every surface registers into: body limit, proxy trust, health
@@ -28,6 +29,10 @@ export function buildHttpServer(app: App): FastifyInstance {
     reply.code(404).send({ error: 'not_found', message: `No route for ${req.method} ${req.url.split('?')[0]}` });
   });
   http.setErrorHandler((err: { statusCode?: number; message: string }, req, reply) => {
+    if (isUnavailable(err)) {
+      req.log.warn({ err: outageCause(err) }, 'request: dependency unavailable');
+      return reply.code(503).send({ error: 'unavailable', message: 'Service unavailable, try again shortly' });
+    }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) req.log.error({ err }, 'unhandled request error');
     reply.code(status).send({ error: status === 500 ? 'internal' : 'bad_request', message: status === 500 ? 'Internal error' : err.message });

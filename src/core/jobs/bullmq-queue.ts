@@ -1,7 +1,7 @@
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { closeRedisConnection, openRedisConnection } from '../state/redis-connection.js';
-import { guardRedis } from '../state/redis-errors.js';
+import { guardRedis, redisUnavailable } from '../state/redis-errors.js';
 import {
   assertJobName,
   errorMessage,
@@ -56,9 +56,12 @@ class BullJobQueue implements JobQueue {
   private readonly workers: Worker[] = [];
   private started = false;
   private closing: Promise<void> | null = null;
+  /** Set once the producer first connected: from then on "not ready" means an outage. */
+  private producerConnected = false;
 
   constructor(private readonly options: BullJobQueueOptions) {
     this.producer = openRedisConnection(options.url, 'jobs-producer', options.log, 2);
+    this.producer.once('ready', () => (this.producerConnected = true));
     this.consumer = openRedisConnection(options.url, 'jobs-worker', options.log, null);
   }
 
@@ -77,6 +80,10 @@ class BullJobQueue implements JobQueue {
       delay: options.delayMs ?? JOB_DEFAULTS.delayMs,
     };
     if (options.jobId !== undefined) opts.deduplication = { id: options.jobId };
+    // During an outage a BullMQ Queue made now would wait for Redis forever: fail at once instead.
+    if (this.producerConnected && this.producer.status !== 'ready') {
+      throw redisUnavailable(new Error(`job producer ${this.producer.status}`));
+    }
     // Redis down: AppError('unavailable'), so the request that queued the job answers 503.
     const job = await guardRedis(this.queue(name).add(name, payload, opts));
     return job.id!;

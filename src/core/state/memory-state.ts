@@ -156,8 +156,10 @@ class MemoryPresence implements Presence {
     this.leases.set(key, holder, leaseMs);
     return true;
   }
-  async refreshMany(entries: ReadonlyArray<{ key: string; holder: string }>, leaseMs: number): Promise<void> {
-    for (const { key, holder } of entries) await this.refresh(key, holder, leaseMs);
+  async refreshMany(entries: ReadonlyArray<{ key: string; holder: string }>, leaseMs: number): Promise<string[]> {
+    const lost: string[] = [];
+    for (const { key, holder } of entries) if (!(await this.refresh(key, holder, leaseMs))) lost.push(key);
+    return lost;
   }
   async release(key: string, holder: string): Promise<boolean> {
     const current = this.leases.get(key);

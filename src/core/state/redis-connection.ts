@@ -14,17 +14,21 @@ function reconnectDelay(attempt: number): number {
  * Opens one connection that never crashes the process: errors are logged once per outage
  * (never the URL, which may hold a password), it reconnects by itself, and while Redis is
  * down a command is queued only until `maxRetriesPerRequest` reconnect attempts failed,
- * then rejected (null: wait forever, as BullMQ workers need).
+ * then rejected (null: wait forever, as BullMQ workers and the pub/sub subscriber need).
+ * A connection that may give up also bounds each command to `commandTimeoutMs`, so a
+ * request during an outage gets its 503 within that time, whatever the back-off reached.
  */
 export function openRedisConnection(
   url: string,
   role: string,
   log: RedisConnectionLog,
   maxRetriesPerRequest: number | null = 2,
+  commandTimeoutMs: number | undefined = maxRetriesPerRequest === null ? undefined : 2000,
 ): Redis {
   const redis = new Redis(url, {
     connectionName: `stoa-${role}`,
     maxRetriesPerRequest,
+    commandTimeout: commandTimeoutMs,
     enableOfflineQueue: true,
     autoResubscribe: true,
     retryStrategy: reconnectDelay,

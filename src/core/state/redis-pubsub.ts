@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { guardRedis } from './redis-errors.js';
 import type { PubSub } from './types.js';
 
 type Handler = (message: string) => void;
@@ -27,14 +28,14 @@ export class RedisPubSub implements PubSub {
   }
 
   async publish(channel: string, message: string): Promise<void> {
-    await this.publisher.publish(this.prefix + channel, message);
+    await guardRedis(this.publisher.publish(this.prefix + channel, message));
   }
 
   async subscribe(channel: string, handler: Handler): Promise<() => Promise<void>> {
     const name = this.prefix + channel;
     let subscription = this.channels.get(name);
     if (!subscription) {
-      subscription = { handlers: new Set(), confirmed: this.subscriber.subscribe(name) };
+      subscription = { handlers: new Set(), confirmed: guardRedis(this.subscriber.subscribe(name)) };
       this.channels.set(name, subscription);
     }
     // A handler object may subscribe twice; each subscription gets its own identity.

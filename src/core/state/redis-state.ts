@@ -4,6 +4,7 @@ import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { toRateDecision } from './memory-state.js';
 import { RedisPresence } from './redis-presence.js';
 import { RedisPubSub } from './redis-pubsub.js';
+import { guardRedis, rateLimiterFailure, redisUnavailable } from './redis-errors.js';
 import { defineStateScripts, px, type ScriptedRedis } from './redis-scripts.js';
 import type { KeyValueStore, RateLimit, RateLimits, SharedState } from './types.js';
 
@@ -20,25 +21,25 @@ class RedisKeyValueStore implements KeyValueStore {
   }
 
   async get(key: string): Promise<string | null> {
-    return this.redis.get(this.key(key));
+    return guardRedis(this.redis.get(this.key(key)));
   }
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.redis.set(this.key(key), value, 'PX', px(ttlMs));
+    await guardRedis(this.redis.set(this.key(key), value, 'PX', px(ttlMs)));
   }
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(this.key(key), value, 'PX', px(ttlMs), 'NX')) === 'OK';
+    return (await guardRedis(this.redis.set(this.key(key), value, 'PX', px(ttlMs), 'NX'))) === 'OK';
   }
   async take(key: string): Promise<string | null> {
-    return this.redis.getdel(this.key(key));
+    return guardRedis(this.redis.getdel(this.key(key)));
   }
   async delete(key: string): Promise<void> {
-    await this.redis.del(this.key(key));
+    await guardRedis(this.redis.del(this.key(key)));
   }
   async increment(key: string, ttlMs: number): Promise<number> {
-    return this.redis.stoaIncrement(this.key(key), px(ttlMs));
+    return guardRedis(this.redis.stoaIncrement(this.key(key), px(ttlMs)));
   }
   async ttlMs(key: string): Promise<number | null> {
-    const ms = await this.redis.pttl(this.key(key));
+    const ms = await guardRedis(this.redis.pttl(this.key(key)));
     // -2: no such key. -1 (no expiry) cannot happen through this API, which always sets one.
     if (ms === -2) return null;
     return ms === -1 ? Number.POSITIVE_INFINITY : ms;
@@ -59,15 +60,36 @@ class RedisRateLimits implements RateLimits {
       consume: (key, points = 1) =>
         limiter.consume(key, points).then(
           (res) => toRateDecision(res, options.points),
-          (res) => toRateDecision(res, options.points),
+          // A spent budget rejects with a RateLimiterRes; a Redis failure with an Error (outage).
+          (res) => toRateDecision(rateLimiterFailure(res), options.points),
         ),
       reset: async (key) => {
-        await limiter.delete(key);
+        await limiter.delete(key).catch((err: unknown) => {
+          throw rateLimiterFailure(err);
+        });
       },
     };
   }
 }
+/** How long `ping` waits for a reconnecting subscriber before calling Redis unavailable. */
+const SUBSCRIBER_READY_WAIT_MS = 2000;
 
+/** Resolves when the subscriber connection is ready, or throws AppError('unavailable') after `ms`. */
+async function subscriberReady(subscriber: Redis, ms: number): Promise<void> {
+  if (subscriber.status === 'ready') return;
+  let onReady: () => void = () => {};
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      onReady = resolve;
+      subscriber.once('ready', onReady);
+      timer = setTimeout(() => reject(redisUnavailable(new Error(`subscriber ${subscriber.status}`))), ms);
+    });
+  } finally {
+    clearTimeout(timer);
+    subscriber.off('ready', onReady);
+  }
+}
 
 /**
  * Shared state in Redis, for running several nodes behind one load balancer: codes,
@@ -77,7 +99,9 @@ class RedisRateLimits implements RateLimits {
 export function createRedisState(options: { url: string; prefix: string; log?: RedisStateLog }): SharedState {
   const log = options.log ?? { warn: () => {} };
   const commands = defineStateScripts(openRedisConnection(options.url, 'commands', log));
-  const subscriber = openRedisConnection(options.url, 'subscriber', log);
+  // The subscriber never gives up on a command: ioredis resubscribes after a reconnect
+  // with a SUBSCRIBE nobody awaits, and a rejected one would be an unhandled rejection.
+  const subscriber = openRedisConnection(options.url, 'subscriber', log, null);
   return {
     kind: 'redis',
     kv: new RedisKeyValueStore(commands, options.prefix),
@@ -85,7 +109,9 @@ export function createRedisState(options: { url: string; prefix: string; log?: R
     pubsub: new RedisPubSub(commands, subscriber, options.prefix, log.warn.bind(log)),
     presence: new RedisPresence(commands, options.prefix),
     ping: async () => {
-      await commands.ping();
+      await guardRedis(commands.ping());
+      // A node whose subscriber is still reconnecting would miss broadcasts: not ready either.
+      await subscriberReady(subscriber, SUBSCRIBER_READY_WAIT_MS);
     },
     close: async () => {
       await Promise.all([closeRedisConnection(commands), closeRedisConnection(subscriber)]);

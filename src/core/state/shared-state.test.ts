@@ -269,7 +269,7 @@ for (const backend of BACKENDS) {
         await state.presence.claim('many:2', 'conn-a', 100);
         await state.presence.claim('many:3', 'conn-b', 100);
         await sleep(60);
-        await peer.presence.refreshMany(
+        const lost = await peer.presence.refreshMany(
           [
             { key: 'many:1', holder: 'conn-a' },
             { key: 'many:2', holder: 'conn-a' },
@@ -278,7 +278,8 @@ for (const backend of BACKENDS) {
           ],
           5000,
         );
-        await state.presence.refreshMany([], 5000);
+        assert.deepEqual(lost, ['many:3', 'many:4'], 'the keys not held are reported');
+        assert.deepEqual(await state.presence.refreshMany([], 5000), []);
         await sleep(80);
         assert.equal(await state.presence.holderOf('many:1'), 'conn-a');
         assert.equal(await state.presence.holderOf('many:2'), 'conn-a');

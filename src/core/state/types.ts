@@ -51,8 +51,11 @@ export interface Presence {
   claim(key: string, holder: string, leaseMs: number): Promise<boolean>;
   /** Extends the lease only if `holder` still holds it. */
   refresh(key: string, holder: string, leaseMs: number): Promise<boolean>;
-  /** Extends many leases in one round trip; entries no longer held are left alone. */
-  refreshMany(entries: ReadonlyArray<{ key: string; holder: string }>, leaseMs: number): Promise<void>;
+  /**
+   * Extends many leases in one round trip; entries no longer held are left alone and
+   * their keys returned, so the caller can re-claim a lease that expired during an outage.
+   */
+  refreshMany(entries: ReadonlyArray<{ key: string; holder: string }>, leaseMs: number): Promise<string[]>;
   /** Gives the lease up only if `holder` holds it. */
   release(key: string, holder: string): Promise<boolean>;
   holderOf(key: string): Promise<string | null>;

@@ -1,7 +1,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../core/app.js';
-import { isAppError } from '../../core/errors.js';
+import { isAppError, isUnavailable, outageCause } from '../../core/errors.js';
 import { parseEveryBodyAsJson } from '../../core/http/http-server.js';
 import { updateAvatar } from '../../core/users/user-repo.js';
 import { detectImageType, openAvatar, resolveAvatarFile, storeUploadedAvatar } from './avatars.js';
@@ -43,7 +43,10 @@ export async function chatRoutes(http: FastifyInstance, app: App): Promise<void>
 
   http.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     const shape = req.routeOptions.config.chatError ?? chatError;
-    if (isAppError(err) && err.code === 'unavailable') return reply.code(503).send(shape('Service unavailable, try again shortly'));
+    if (isUnavailable(err)) {
+      req.log.warn({ err: outageCause(err) }, 'chat request: dependency unavailable');
+      return reply.code(503).send(shape('Service unavailable, try again shortly'));
+    }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) {
       req.log.error({ err }, 'chat request failed');

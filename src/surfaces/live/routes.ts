@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { App } from '../../core/app.js';
-import { isAppError } from '../../core/errors.js';
+import { isAppError, isUnavailable, outageCause } from '../../core/errors.js';
 import { parseEveryBodyAsJson } from '../../core/http/http-server.js';
 import { alertStatus } from './alerts.js';
 import { accessRight, endStream, goLive, searchLive, streamerInfo, streamTime, supportStreamer } from './service.js';
@@ -48,6 +48,7 @@ export async function liveRoutes(http: FastifyInstance, app: App): Promise<void>
   parseEveryBodyAsJson(http);
   http.setErrorHandler((err, req, reply) => {
     const { status, body } = liveErrorReply(err);
+    if (isUnavailable(err)) req.log.warn({ err: outageCause(err) }, 'live request: dependency unavailable');
     if (status === 500) req.log.error({ err }, 'live request failed');
     return reply.code(status).send(body);
   });

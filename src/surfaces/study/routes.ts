@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../core/app.js';
-import { AppError, isAppError } from '../../core/errors.js';
+import { AppError, isAppError, isUnavailable, outageCause } from '../../core/errors.js';
 import { parseEveryBodyAsJson } from '../../core/http/http-server.js';
 import { parseId, parsePage } from './rules.js';
 import {
@@ -48,7 +48,7 @@ export async function studyRoutes(
   http.setErrorHandler((err, req, reply) => {
     const { status, body } = studyErrorReply(err);
     if (status === 500) req.log.error({ err }, 'study request failed');
-    if (status === 503 && isAppError(err)) req.log.warn({ cause: String(err.details.cause) }, 'student system unreachable');
+    if (isUnavailable(err)) req.log.warn({ err: outageCause(err), reason: err.message }, 'study request: dependency unavailable');
     if (status === 401 && !isXhr(req)) reply.header('www-authenticate', 'Basic realm="Authentication Required"');
     return reply.code(status).send(body);
   });

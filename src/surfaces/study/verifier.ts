@@ -1,5 +1,6 @@
 import type { Config } from '../../core/config.js';
 import { AppError } from '../../core/errors.js';
+import { STUDENT_SYSTEM_UNREACHABLE } from './wire.js';
 
 /** What the school system said about a student id and its password. */
 export type StudentCheck = 'accepted' | 'refused';
@@ -66,7 +67,7 @@ export function studentVerifierFromConfig(config: Config['studentVerifier']): St
 
 function unreachable(reason: string): AppError {
   // Only the reason is kept: never the request, which carries the password.
-  return new AppError('unavailable', 'student system unreachable', { cause: new Error(reason) });
+  return new AppError('unavailable', STUDENT_SYSTEM_UNREACHABLE, { cause: new Error(reason) });
 }
 
 function describe(err: unknown): string {

@@ -4,6 +4,9 @@ import { isAppError } from '../../core/errors.js';
 import type { StudySession } from './repo.js';
 import { formatStudyTime } from './rules.js';
 
+/** The 503 message of the school system's own outage (study.md); other outages get a generic one. */
+export const STUDENT_SYSTEM_UNREACHABLE = 'student system unreachable';
+
 /** Where every study route lives. */
 export const STUDY_PREFIX = '/api/v1.0';
 
@@ -82,7 +85,11 @@ export function studyErrorReply(err: unknown): StudyErrorReply {
       case 'not_found':
         return { status: 404, body: { error: 'not found' } };
       case 'unavailable':
-        return { status: 503, body: { error: 'service unavailable', message: 'student system unreachable' } };
+        // The school system's own outage keeps the seed's message; Redis or the database gets a generic one.
+        return {
+          status: 503,
+          body: { error: 'service unavailable', message: err.message === STUDENT_SYSTEM_UNREACHABLE ? err.message : 'try again shortly' },
+        };
       case 'rate_limited':
         return { status: 429, body: { error: 'too many requests', message: err.message } };
       default:

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../core/app.js';
+import { isUnavailable, outageCause } from '../../core/errors.js';
 import { parseEveryBodyAsJson } from '../../core/http/http-server.js';
 import { activateDadashopUser, registerDadashopUser, sendDadashopSmsCode } from './dadashop-service.js';
 import { dadashopError, dadashopErrorReply, invalidField, takenField, weiboError, type DadashopReply } from './dadashop-wire.js';
@@ -19,7 +20,8 @@ export async function dadashopRoutes(http: FastifyInstance, app: App): Promise<v
   parseEveryBodyAsJson(http);
   http.setErrorHandler((err, req, reply) => {
     const answer = dadashopErrorReply(err);
-    if (answer.status >= 500) req.log.error({ err }, 'dadashop request failed');
+    if (isUnavailable(err)) req.log.warn({ err: outageCause(err) }, 'dadashop request: dependency unavailable');
+    else if (answer.status >= 500) req.log.error({ err }, 'dadashop request failed');
     return send(reply, answer);
   });
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../core/app.js';
+import { isUnavailable, outageCause } from '../../core/errors.js';
 import { parseEveryBodyAsJson } from '../../core/http/http-server.js';
 import { issueCaptcha } from '../../core/verification/captcha.js';
 import {
@@ -27,7 +28,8 @@ export async function ihomeRoutes(http: FastifyInstance, app: App): Promise<void
   parseEveryBodyAsJson(http);
   http.setErrorHandler((err, req, reply) => {
     const { status, body } = ihomeErrorReply(err);
-    if (status >= 500) req.log.error({ err }, 'ihome request failed');
+    if (isUnavailable(err)) req.log.warn({ err: outageCause(err) }, 'ihome request: dependency unavailable');
+    else if (status >= 500) req.log.error({ err }, 'ihome request failed');
     return reply.code(status).send(body);
   });
 

@@ -42,8 +42,9 @@ export function ihomeBody(outcome: IhomeOutcome, data?: object): Record<string, 
 
 /**
  * Turns a thrown error into an iHome answer: bad JSON and wrong types are 4103 with HTTP
- * 200 (the seed's pages only read the body), a huge body 413, an outage or bug 4500/4001
- * with HTTP 500 and the cause left in the log.
+ * 200 (the seed's pages only read the body), a huge body 413, an outage (Redis or the
+ * database unreachable) 4001 "数据库异常" with HTTP 503, a bug 4500 with HTTP 500; the
+ * cause stays in the log.
  */
 export function ihomeErrorReply(err: unknown): { status: number; body: Record<string, unknown> } {
   if (isAppError(err) && err.code === 'unavailable') return { status: 503, body: ihomeBody('db_error') };

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../../core/app.js';
 import { endWebSession, issueWebToken, readWebSession } from '../../../core/auth/web-session.js';
-import { isAppError } from '../../../core/errors.js';
+import { isUnavailable, outageCause } from '../../../core/errors.js';
 import { parseEveryBodyAsJson } from '../../../core/http/http-server.js';
 import { beginGoogleLogin, finishGoogleLogin, GoogleLoginError, googleSettings } from './google.js';
 import { userForGoogleIdentity } from './google-users.js';
@@ -47,7 +47,10 @@ export async function accountRoutes(http: FastifyInstance, app: App): Promise<vo
 
   http.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     const key = req.routeOptions.config.webErrorKey ?? 'Error';
-    if (isAppError(err) && err.code === 'unavailable') return reply.code(503).send({ [key]: 'Service unavailable, try again shortly' });
+    if (isUnavailable(err)) {
+      req.log.warn({ err: outageCause(err) }, 'web account request: dependency unavailable');
+      return reply.code(503).send({ [key]: 'Service unavailable, try again shortly' });
+    }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) {
       req.log.error({ err }, 'web account request failed');

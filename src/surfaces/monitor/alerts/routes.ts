@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { App } from '../../../core/app.js';
 import { readWebSession, type WebSession } from '../../../core/auth/web-session.js';
-import { AppError, defaultStatusFor, isAppError } from '../../../core/errors.js';
+import { AppError, defaultStatusFor, isAppError, isUnavailable, outageCause } from '../../../core/errors.js';
 import { parseEveryBodyAsJson } from '../../../core/http/http-server.js';
 import { alertHistory, alertRules, updateAlertRules } from './service.js';
 
@@ -10,9 +10,10 @@ export const ADMIN_ACCESS_LEVEL = 9;
 
 /** The wire form of every error here: `{"error": "<message>"}`, with the internal cause logged only. */
 function errorReply(err: unknown): { status: number; body: { error: string } } {
+  if (isUnavailable(err)) return { status: 503, body: { error: 'Service unavailable, try again shortly' } };
   if (isAppError(err)) {
     const status = defaultStatusFor[err.code];
-    if (status < 500 || err.code === 'unavailable') return { status, body: { error: err.message } };
+    if (status < 500) return { status, body: { error: err.message } };
     return { status: 500, body: { error: 'Internal error' } };
   }
   const status = (err as { statusCode?: number }).statusCode;
@@ -41,6 +42,7 @@ export async function alertRoutes(http: FastifyInstance, app: App): Promise<void
   parseEveryBodyAsJson(http);
   http.setErrorHandler((err, req, reply) => {
     const { status, body } = errorReply(err);
+    if (isUnavailable(err)) req.log.warn({ err: outageCause(err) }, 'alerts request: dependency unavailable');
     if (status === 500) req.log.error({ err }, 'alerts request failed');
     return reply.code(status).send(body);
   });
