@@ -17,7 +17,7 @@ class Inbox {
   }
 
   /** The first queued or future message matching `match` (default: any), or a timeout error. */
-  next(match: (m: Json) => boolean = () => true, timeoutMs = 5000): Promise<Json> {
+  next(match: (m: Json) => boolean = () => true, timeoutMs = 15_000): Promise<Json> {
     const index = this.queue.findIndex(match);
     if (index >= 0) return Promise.resolve(this.queue.splice(index, 1)[0]!);
     return new Promise((resolve, reject) => {

@@ -265,10 +265,10 @@ for (const backend of BACKENDS) {
       });
 
       test('refreshMany extends the leases still held and leaves the rest alone', async () => {
-        await state.presence.claim('many:1', 'conn-a', 100);
-        await state.presence.claim('many:2', 'conn-a', 100);
-        await state.presence.claim('many:3', 'conn-b', 100);
-        await sleep(60);
+        await state.presence.claim('many:1', 'conn-a', 600);
+        await state.presence.claim('many:2', 'conn-a', 600);
+        await state.presence.claim('many:3', 'conn-b', 600);
+        await sleep(150);
         const lost = await peer.presence.refreshMany(
           [
             { key: 'many:1', holder: 'conn-a' },
@@ -280,7 +280,7 @@ for (const backend of BACKENDS) {
         );
         assert.deepEqual(lost, ['many:3', 'many:4'], 'the keys not held are reported');
         assert.deepEqual(await state.presence.refreshMany([], 5000), []);
-        await sleep(80);
+        await sleep(600);
         assert.equal(await state.presence.holderOf('many:1'), 'conn-a');
         assert.equal(await state.presence.holderOf('many:2'), 'conn-a');
         assert.equal(await state.presence.holderOf('many:3'), null, 'not ours: not refreshed');
