@@ -5,9 +5,10 @@
  * same clients on the same machine (the machine's limit).
  *
  *   npm run bench:chat-fanout -- --clients=5000 --rate=16 --seconds=10 --ws-share=0.2 --idle=15000
+ *   npm run bench:chat-fanout -- --only=cluster --nodes=3 --cluster-clients=3000 --cluster-rate=10
  *   node --import tsx bench/chat-fanout.ts --only=bare --clients=500
  *
- * Phases (pick with --only=bare,stoa,idle; default all three, in that order):
+ * Phases (pick with --only=bare,stoa,idle,cluster; default all four):
  * - bare / stoa fan-out: a fresh server; K receivers register and log in (a share
  *   of them over WebSocket, the rest raw TCP) from a separate load-generator
  *   process; one sender in this process posts at --rate msg/s for --warmup s,
@@ -36,8 +37,20 @@
  * server's best run (undisturbed if possible, then the lowest p99 among the runs
  * within 2% of its best deliveries/s; marked *) is judged: best-of-N keeps other programs on a shared
  * machine out of the verdict. All runs are printed, so the spread is visible.
+ * - cluster: the relay's cost. Three runs at --cluster-clients x --cluster-rate
+ *   (default 3,000 x 10 msg/s = 30,000 deliveries/s offered, so one node keeps up
+ *   on a 2-core box): `sqlite` = the plain single node (SQLite, in-process hub) as
+ *   above; `clu1` = one node in cluster mode (fresh PostgreSQL schema, own Redis
+ *   prefix; every broadcast goes out through Redis pub/sub and back); `cluN` =
+ *   --nodes nodes (default 3) of the same cluster, receivers round-robin over them
+ *   (same TCP/WS mix), sender on node 1. srv_cpu% and rss are summed over the
+ *   nodes; Redis and PostgreSQL count under oth_cpu%. Every process shares the
+ *   same cores, so N nodes on one machine cannot deliver more than one node does:
+ *   the ratio cluN/clu1 shows what splitting the fan-out over processes and the
+ *   relay cost on the same CPU, not what N machines would give.
  * Then the verdict against the issue's targets: stoa deliv/s >= 0.7 x bare,
- * stoa p99 < 250 ms, idle RSS per connection < 20 KB. Exit code 0 when every
+ * stoa p99 < 250 ms, idle RSS per connection < 20 KB, cluN deliv/s >= 0.7 x
+ * clu1. Exit code 0 when every
  * target measured passes, 1 when one fails, 2 when the bench itself failed.
  *
  * Stoa runs with ARGON2_MEMORY_KIB=64 and ARGON2_TIME_COST=1 and its rate limits
@@ -49,9 +62,11 @@ import os from 'node:os';
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Handshake } from './lib/chat-client.js';
+import { withCluster } from './lib/cluster.js';
 import {
   liveProcesses,
   liveTempDirs,
+  measureFanout,
   runFanout,
   runIdle,
   type BenchSettings,
@@ -66,7 +81,10 @@ const TARGET_IDLE_KB = 20;
 
 const { values: flags } = parseArgs({
   options: {
-    only: { type: 'string', default: 'bare,stoa,idle' },
+    only: { type: 'string', default: 'bare,stoa,idle,cluster' },
+    nodes: { type: 'string', default: '3' },
+    'cluster-clients': { type: 'string', default: '3000' },
+    'cluster-rate': { type: 'string', default: '10' },
     clients: { type: 'string', default: '5000' },
     rate: { type: 'string', default: '16' },
     seconds: { type: 'string', default: '10' },
@@ -92,7 +110,8 @@ const { values: flags } = parseArgs({
 
 if (flags.help) {
   process.stdout.write(
-    'usage: node --import tsx bench/chat-fanout.ts [--only=bare,stoa,idle] [--clients=5000] [--rate=16]\n' +
+    'usage: node --import tsx bench/chat-fanout.ts [--only=bare,stoa,idle,cluster] [--clients=5000] [--rate=16]\n' +
+      '  [--nodes=3] [--cluster-clients=3000] [--cluster-rate=10]\n' +
       '  [--seconds=10] [--warmup=2] [--drain=5] [--ws-share=0.2] [--ws-deflate=on|off] [--message-chars=64]\n' +
       '  [--workers=1] [--concurrency=200] [--connect-timeout=300] [--idle=15000]\n' +
       '  [--idle-handshake=probe|none|login] [--idle-ws-share=0] [--quiet-wait=120] [--repeat=1] [--timeout=1800]\n' +
@@ -113,8 +132,8 @@ function numberFlag(name: keyof typeof flags, min: number, max: number): number 
 
 const phases = String(flags.only).split(',').map((p) => p.trim()).filter(Boolean);
 for (const phase of phases) {
-  if (!['bare', 'stoa', 'idle'].includes(phase)) {
-    process.stderr.write(`--only: unknown phase "${phase}" (bare, stoa, idle)\n`);
+  if (!['bare', 'stoa', 'idle', 'cluster'].includes(phase)) {
+    process.stderr.write(`--only: unknown phase "${phase}" (bare, stoa, idle, cluster)\n`);
     process.exit(2);
   }
 }
@@ -142,6 +161,14 @@ const settings: BenchSettings = {
   serverNodeArgs: String(flags['server-node-args']).split(' ').filter(Boolean),
 };
 const overallTimeoutS = numberFlag('timeout', 10, 24 * 3600);
+const clusterNodes = Math.round(numberFlag('nodes', 2, 8));
+/** The cluster phase's runs use their own K and rate, low enough for one node on a small machine. */
+const clusterSettings: BenchSettings = {
+  ...settings,
+  clients: Math.round(numberFlag('cluster-clients', 1, 100_000)),
+  rate: numberFlag('cluster-rate', 0.1, 10_000),
+};
+const CLUSTER_LABEL = `clu${clusterNodes}`;
 const repeat = Math.round(numberFlag('repeat', 1, 20));
 
 /** Kills every child and removes temp dirs synchronously; safe to call more than once. */
@@ -199,10 +226,10 @@ function fanoutRow(r: FanoutResult, chosen: boolean): string {
   return pad(
     [
       chosen && repeat > 1 ? `${r.server}*` : r.server,
-      mixLabel(settings.wsShare),
+      mixLabel(r.wsShare),
       clients,
       fmt(r.deliveriesPerS, 0),
-      fmt(settings.rate * r.opened.ready, 0),
+      fmt(r.rate * r.opened.ready, 0),
       `${fmt(r.completeness * 100, 1)}%`,
       fmt(r.report.latency.quantile(0.5), 1),
       fmt(r.report.latency.quantile(0.99), 1),
@@ -223,6 +250,7 @@ function fanoutDetails(r: FanoutResult): string[] {
     `${r.server}: receivers dropped during the run: ${r.report.dropped} (${counts(r.report.dropReasons)}); other messages to receivers: ${counts(r.report.otherMessages)}; mean latency ${fmt(r.report.latency.mean(), 1)} ms`,
     `${r.server}: server RSS ${fmt(r.rssBefore.rssKb / 1024, 1)} MB before clients, ${fmt(r.rssAfterConnect.rssKb / 1024, 1)} MB with them, ${r.rssAfterRun ? fmt(r.rssAfterRun.rssKb / 1024, 1) : '-'} MB after the run; server printed ${r.serverOtherLines} other lines`,
   ];
+  if (r.nodes > 1) lines.push(`${r.server}: receivers per node ${r.opened.readyPerTarget.join('/')}; sender on node 1`);
   if (r.serverExit !== 'running') lines.push(`${r.server}: the server process ended during the run (${r.serverExit})`);
   if (r.report.unreadable > 0) lines.push(`${r.server}: ${r.report.unreadable} broadcasts without a readable timestamp`);
   return lines;
@@ -251,11 +279,11 @@ function disturbed(r: FanoutResult): boolean {
  * up to the offered load here, so a run that was behind and caught up a backlog inside its
  * window (over 100%) is no better than one on time.
  */
-function bestRun(runs: FanoutResult[], server: ServerKind): FanoutResult | undefined {
+function bestRun(runs: FanoutResult[], server: string): FanoutResult | undefined {
   const all = runs.filter((r) => r.server === server);
   const clean = all.filter((r) => !disturbed(r));
   const mine = clean.length > 0 ? clean : all;
-  const delivered = (r: FanoutResult) => Math.min(r.deliveriesPerS, settings.rate * r.opened.ready);
+  const delivered = (r: FanoutResult) => Math.min(r.deliveriesPerS, r.rate * r.opened.ready);
   const top = Math.max(...mine.map(delivered));
   const p99 = (r: FanoutResult) => r.report.latency.quantile(0.99);
   return mine.filter((r) => delivered(r) >= 0.98 * top).sort((a, b) => p99(a) - p99(b))[0];
@@ -268,9 +296,11 @@ async function main(): Promise<number> {
     `chat-fanout bench: ${os.cpus().length} cores, node ${process.version}, ${phases.join('+')}; ` +
       `${settings.clients} clients (${mixLabel(settings.wsShare)}, ws deflate ${settings.wsDeflate ? 'offered' : 'off'}), ` +
       `${settings.rate} msg/s, ${settings.warmupSeconds} s warm-up + ${settings.seconds} s measured, ${settings.messageChars}-char messages; ` +
-      `idle ${settings.idle} (${settings.idleHandshake})\n`,
+      `idle ${settings.idle} (${settings.idleHandshake})` +
+      (phases.includes('cluster') ? `; cluster ${clusterSettings.clients} clients x ${clusterSettings.rate} msg/s on 1 and ${clusterNodes} nodes` : '') +
+      '\n',
   );
-  if (phases.includes('stoa') || phases.includes('idle')) {
+  if (phases.some((p) => p !== 'bare')) {
     process.stdout.write(
       'note: Stoa runs with ARGON2_MEMORY_KIB=64 ARGON2_TIME_COST=1 and chat rate limits lifted, only so thousands of logins finish fast; production uses the defaults.\n',
     );
@@ -280,14 +310,19 @@ async function main(): Promise<number> {
   const errors: string[] = [];
   let idle: IdleResult | null = null;
   const schedule: string[] = [];
-  for (let round = 0; round < repeat; round++) schedule.push(...phases.filter((p) => p !== 'idle'));
+  // The cluster phase is three fan-out runs: plain SQLite node, 1 cluster node, N cluster nodes.
+  const round = phases.filter((p) => p !== 'idle').flatMap((p) => (p === 'cluster' ? ['sqlite', 'clu1', CLUSTER_LABEL] : [p]));
+  for (let r = 0; r < repeat; r++) schedule.push(...round);
   if (phases.includes('idle')) schedule.push('idle');
   for (const [i, phase] of schedule.entries()) {
-    const perRound = phases.filter((p) => p !== 'idle').length;
-    process.stderr.write(`== ${phase}${repeat > 1 && phase !== 'idle' ? ` (run ${Math.floor(i / perRound) + 1} of ${repeat})` : ''}\n`);
+    process.stderr.write(`== ${phase}${repeat > 1 && phase !== 'idle' ? ` (run ${Math.floor(i / round.length) + 1} of ${repeat})` : ''}\n`);
     try {
       if (phase === 'idle') idle = await runIdle(settings);
-      else fanouts.push(await runFanout(phase as ServerKind, settings));
+      else if (phase === 'sqlite') fanouts.push(await runFanout('stoa', clusterSettings, 'sqlite'));
+      else if (phase.startsWith('clu')) {
+        const n = phase === 'clu1' ? 1 : clusterNodes;
+        fanouts.push(await withCluster(n, settings.serverNodeArgs, (nodes) => measureFanout(phase, nodes, clusterSettings)));
+      } else fanouts.push(await runFanout(phase as ServerKind, settings));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       errors.push(`${phase}: ${message}`);
@@ -297,10 +332,24 @@ async function main(): Promise<number> {
 
   const bare = bestRun(fanouts, 'bare');
   const stoa = bestRun(fanouts, 'stoa');
-  const chosen = [bare, stoa].filter((r): r is FanoutResult => r !== undefined);
+  const sqlite = bestRun(fanouts, 'sqlite');
+  const clu1 = bestRun(fanouts, 'clu1');
+  const cluN = bestRun(fanouts, CLUSTER_LABEL);
+  const chosen = [bare, stoa, sqlite, clu1, cluN].filter((r): r is FanoutResult => r !== undefined);
   const out: string[] = [];
+  const mainRuns = fanouts.filter((r) => r.server === 'bare' || r.server === 'stoa');
+  const clusterRuns = fanouts.filter((r) => !mainRuns.includes(r));
   if (fanouts.length > 0) {
-    out.push('', pad(HEADER, WIDTHS), ...fanouts.map((r) => fanoutRow(r, chosen.includes(r))), '');
+    if (mainRuns.length > 0) out.push('', pad(HEADER, WIDTHS), ...mainRuns.map((r) => fanoutRow(r, chosen.includes(r))));
+    if (clusterRuns.length > 0) {
+      out.push(
+        '',
+        `cluster: ${clusterSettings.clients} clients x ${clusterSettings.rate} msg/s; sqlite = plain single node, clu1 = 1 node in cluster mode (PostgreSQL + Redis relay), ${CLUSTER_LABEL} = ${clusterNodes} nodes, clients round-robin; cpu and rss summed over nodes`,
+        pad(HEADER, WIDTHS),
+        ...clusterRuns.map((r) => fanoutRow(r, chosen.includes(r))),
+      );
+    }
+    out.push('');
     for (const r of chosen) out.push(...fanoutDetails(r));
     for (const r of chosen) {
       if (disturbed(r)) out.push(`warning: other programs used ${fmt(r.otherCpuPct, 0)}% of a core during the ${r.server} window; its figures are disturbed (try --repeat)`);
@@ -318,6 +367,16 @@ async function main(): Promise<number> {
     verdicts.push([`stoa p99 delivery latency ${fmt(p99, 1)} ms (target < ${TARGET_P99_MS} ms)`, p99 < TARGET_P99_MS, true]);
     verdicts.push([`stoa clients connected ${stoa.opened.ready}/${stoa.requested}, none dropped (${stoa.report.dropped} dropped)`, stoa.opened.ready === stoa.requested && stoa.report.dropped === 0, false]);
   }
+  if (clu1 && cluN) {
+    const ratio = cluN.deliveriesPerS / clu1.deliveriesPerS;
+    verdicts.push([
+      `deliveries/s ${clusterNodes} nodes/1 node = ${fmt(cluN.deliveriesPerS, 0)}/${fmt(clu1.deliveriesPerS, 0)} = ${fmt(ratio, 2)} (target >= ${TARGET_RATIO}); ` +
+        `p99 ${fmt(cluN.report.latency.quantile(0.99), 1)} vs ${fmt(clu1.report.latency.quantile(0.99), 1)} ms`,
+      ratio >= TARGET_RATIO,
+      true,
+    ]);
+    verdicts.push([`${CLUSTER_LABEL} clients connected ${cluN.opened.ready}/${cluN.requested}, none dropped (${cluN.report.dropped} dropped)`, cluN.opened.ready === cluN.requested && cluN.report.dropped === 0, false]);
+  }
   if (idle) {
     verdicts.push([`stoa idle RSS ${fmt(idle.rssPerConnKb, 2)} KB per connection (target < ${TARGET_IDLE_KB} KB)`, idle.rssPerConnKb < TARGET_IDLE_KB, false]);
     verdicts.push([`stoa idle connections up ${idle.live}/${idle.requested}`, idle.live === idle.requested, false]);
@@ -326,6 +385,12 @@ async function main(): Promise<number> {
   const anyDisturbed = chosen.some(disturbed);
   for (const [text, ok, cpuBound] of verdicts) {
     out.push(`${ok ? 'PASS' : 'FAIL'}  ${text}${!ok && cpuBound && anyDisturbed ? ' (measured in a disturbed run)' : ''}`);
+  }
+  if (sqlite && clu1) {
+    out.push(
+      `info  relay cost on one node: clu1/sqlite deliveries/s = ${fmt(clu1.deliveriesPerS, 0)}/${fmt(sqlite.deliveriesPerS, 0)} = ${fmt(clu1.deliveriesPerS / sqlite.deliveriesPerS, 2)}; ` +
+        `p99 ${fmt(clu1.report.latency.quantile(0.99), 1)} vs ${fmt(sqlite.report.latency.quantile(0.99), 1)} ms; srv_cpu ${fmt(clu1.serverCpuPct, 0)}% vs ${fmt(sqlite.serverCpuPct, 0)}%`,
+    );
   }
   for (const error of errors) out.push(`ERROR ${error}`);
   process.stdout.write(`${out.join('\n')}\n`);

@@ -75,6 +75,7 @@ async function open(command: OpenCommand): Promise<void> {
   let ready = 0;
   let readyTcp = 0;
   let readyWs = 0;
+  const readyPerTarget = command.targets.map(() => 0);
   let failed = 0;
   let next = 0;
 
@@ -91,7 +92,7 @@ async function open(command: OpenCommand): Promise<void> {
       const transport = transportOf(index, command.wsShare);
       try {
         const client = await openChatClient({
-          target: command.target,
+          target: command.targets[index % command.targets.length]!,
           transport,
           handshake: command.handshake,
           username: `${command.usernamePrefix}${index}`,
@@ -105,6 +106,7 @@ async function open(command: OpenCommand): Promise<void> {
         clients.push(client);
         ready++;
         live++;
+        readyPerTarget[index % command.targets.length]!++;
         if (transport === 'tcp') readyTcp++;
         else readyWs++;
       } catch (error) {
@@ -116,7 +118,7 @@ async function open(command: OpenCommand): Promise<void> {
 
   await Promise.all(Array.from({ length: Math.max(1, command.concurrency) }, lane));
   clearInterval(progress);
-  send({ ev: 'opened', ready, readyTcp, readyWs, failed, failures, elapsedMs: Date.now() - started });
+  send({ ev: 'opened', ready, readyTcp, readyWs, readyPerTarget, failed, failures, elapsedMs: Date.now() - started });
 }
 
 function closeAll(): void {

@@ -17,6 +17,8 @@ export interface OpenedTotals {
   ready: number;
   readyTcp: number;
   readyWs: number;
+  /** Ready clients per target (cluster node), in the order of the open command's `targets`. */
+  readyPerTarget: number[];
   failed: number;
   failures: Record<string, number>;
   elapsedMs: number;
@@ -127,11 +129,12 @@ export class LoadWorkers {
           return done;
         }),
       );
-      const totals: OpenedTotals = { ready: 0, readyTcp: 0, readyWs: 0, failed: 0, failures: {}, elapsedMs: 0 };
+      const totals: OpenedTotals = { ready: 0, readyTcp: 0, readyWs: 0, readyPerTarget: base.targets.map(() => 0), failed: 0, failures: {}, elapsedMs: 0 };
       for (const r of results as OpenedEvent[]) {
         totals.ready += r.ready;
         totals.readyTcp += r.readyTcp;
         totals.readyWs += r.readyWs;
+        r.readyPerTarget.forEach((n, i) => (totals.readyPerTarget[i] = (totals.readyPerTarget[i] ?? 0) + n));
         totals.failed += r.failed;
         addCounts(totals.failures, r.failures);
         totals.elapsedMs = Math.max(totals.elapsedMs, r.elapsedMs);

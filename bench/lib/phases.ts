@@ -104,7 +104,7 @@ function serverSpec(kind: ServerKind, dataDir: string, nodeArgs: string[]): Serv
   };
 }
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
@@ -138,7 +138,7 @@ async function withWorkers<T>(count: number, use: (workers: LoadWorkers) => Prom
  * Logs in one client, has it chat once and waits for its own broadcast: warms the server's
  * login and broadcast paths before the memory baseline, and proves the room works at all.
  */
-async function openWarmSender(server: RunningServer, tally: SenderTally): Promise<ChatClient> {
+export async function openWarmSender(server: RunningServer, tally: SenderTally): Promise<ChatClient> {
   const client = await openChatClient({
     target: server.target,
     transport: 'tcp',
@@ -166,7 +166,13 @@ function workerCount(settings: BenchSettings, clients: number): number {
 
 /** What one fan-out run measured. */
 export interface FanoutResult {
-  server: ServerKind;
+  /** Row label: `bare`, `stoa`, or a cluster label such as `clu3`. */
+  server: string;
+  /** Server processes the clients were spread over (round-robin). */
+  nodes: number;
+  /** Messages/s the sender offered, and the TCP/WS mix, in this run. */
+  rate: number;
+  wsShare: number;
   requested: number;
   opened: OpenedTotals;
   send: SendTotals;
@@ -179,7 +185,7 @@ export interface FanoutResult {
   rssAfterConnect: ProcSample;
   rssAfterRun: ProcSample | null;
   rssPerConnKb: number;
-  /** CPU use during the window, % of one core. */
+  /** CPU use during the window, % of one core (the server processes summed). */
   serverCpuPct: number;
   loadCpuPct: number;
   /** Everything else on the machine (other processes, kernel threads), excluding the sender process. */
@@ -189,92 +195,114 @@ export interface FanoutResult {
 }
 
 /** One fan-out run against a fresh `kind` server. */
-export function runFanout(kind: ServerKind, settings: BenchSettings): Promise<FanoutResult> {
-  return withServer(kind, settings.serverNodeArgs, async (server) => {
-    const tally = new SenderTally();
-    const sender = await openWarmSender(server, tally);
-    try {
-      return await withWorkers(workerCount(settings, settings.clients), async (workers) => {
-        await sleep(500);
-        const rssBefore = mustSample(server);
-        const opened = await workers.open(
-          {
-            target: server.target,
-            handshake: 'login',
-            wsShare: settings.wsShare,
-            usernamePrefix: 'fan_',
-            password: PASSWORD,
-            concurrency: Math.ceil(settings.concurrency / workers.pids.length),
-            clientTimeoutMs: 60_000,
-            phaseTimeoutMs: settings.connectTimeoutS * 1000,
-            wsDeflate: settings.wsDeflate,
-          },
-          settings.clients,
-          `${kind} clients logging in`,
-        );
-        await sleep(1000);
-        const rssAfterConnect = mustSample(server);
-        await waitForQuiet(settings.quietWaitS, kind);
-        process.stderr.write(`  ${kind}: ${opened.ready} clients in, sending ${settings.rate} msg/s for ${settings.warmupSeconds} s warm-up + ${settings.seconds} s measured\n`);
+export function runFanout(kind: ServerKind, settings: BenchSettings, label: string = kind): Promise<FanoutResult> {
+  return withServer(kind, settings.serverNodeArgs, (server) => measureFanout(label, [server], settings));
+}
 
-        const startMs = preciseNowMs() + 300;
-        const windowStartMs = startMs + settings.warmupSeconds * 1000;
-        const endMs = windowStartMs + settings.seconds * 1000;
-        workers.setWindow(windowStartMs, endMs);
-        const snapshotCpu = (): CpuSnapshot => ({
-          server: server.sample(),
-          workers: workers.samples(),
-          parent: sampleProcess(process.pid),
-          machineMs: machineBusyMs(),
-        });
-        let cpuStart: CpuSnapshot | null = null;
-        let cpuEnd: CpuSnapshot | null = null;
-        const startTimer = setTimeout(() => (cpuStart = snapshotCpu()), windowStartMs - preciseNowMs());
-        const endTimer = setTimeout(() => (cpuEnd = snapshotCpu()), endMs - preciseNowMs());
-        let send: SendTotals;
-        try {
-          send = await sendAtFixedRate({ client: sender, tally, rate: settings.rate, startMs, windowStartMs, endMs, messageChars: settings.messageChars });
-          await sleep(Math.max(0, endMs - preciseNowMs()) + 20);
-        } finally {
-          clearTimeout(startTimer);
-          clearTimeout(endTimer);
-        }
-        const cpu = cpuShares(cpuStart ?? snapshotCpu(), cpuEnd ?? snapshotCpu(), settings.seconds * 1000);
+/** Sums the samples of several server processes; null when any of them is gone. */
+function sumSamples(samples: Array<ProcSample | null>): ProcSample | null {
+  if (samples.some((s) => s === null)) return null;
+  return (samples as ProcSample[]).reduce((sum, s) => ({ rssKb: sum.rssKb + s.rssKb, cpuMs: sum.cpuMs + s.cpuMs }), { rssKb: 0, cpuMs: 0 });
+}
 
-        // Late deliveries of window messages still count for completeness and latency: wait for them, bounded.
-        const expected = send.sentInWindow * opened.ready;
-        const drainUntil = Date.now() + settings.drainSeconds * 1000;
-        let report = await workers.report();
-        while (report.deliveriesOfWindowMessages < expected - report.dropped * send.sentInWindow && Date.now() < drainUntil) {
-          await sleep(250);
-          report = await workers.report();
-        }
-        send.ownBroadcasts = tally.ownBroadcasts;
-        const windowSeconds = settings.seconds;
-        return {
-          server: kind,
-          requested: settings.clients,
-          opened,
-          send,
-          report,
-          windowSeconds,
-          deliveriesPerS: report.receivedInWindow / windowSeconds,
-          completeness: expected === 0 ? 0 : report.deliveriesOfWindowMessages / expected,
-          rssBefore,
-          rssAfterConnect,
-          rssAfterRun: server.sample(),
-          rssPerConnKb: opened.ready === 0 ? Number.NaN : (rssAfterConnect.rssKb - rssBefore.rssKb) / opened.ready,
-          serverCpuPct: cpu.server,
-          loadCpuPct: cpu.load,
-          otherCpuPct: cpu.other,
-          serverOtherLines: server.otherLines(),
-          serverExit: server.exitInfo(),
-        };
+/**
+ * One fan-out run against servers that are already up: receivers go round-robin over `servers`,
+ * the sender sits on `servers[0]`; memory and CPU are summed over the servers.
+ */
+export async function measureFanout(label: string, servers: RunningServer[], settings: BenchSettings): Promise<FanoutResult> {
+  const first = servers[0]!;
+  const sampleAll = () => sumSamples(servers.map((s) => s.sample()));
+  const mustSampleAll = (): ProcSample => {
+    const sample = sampleAll();
+    if (!sample) throw new Error(`${label}: a server is gone (${servers.map((s) => s.exitInfo()).join(', ')})`);
+    return sample;
+  };
+  const tally = new SenderTally();
+  const sender = await openWarmSender(first, tally);
+  try {
+    return await withWorkers(workerCount(settings, settings.clients), async (workers) => {
+      await sleep(500);
+      const rssBefore = mustSampleAll();
+      const opened = await workers.open(
+        {
+          targets: servers.map((s) => s.target),
+          handshake: 'login',
+          wsShare: settings.wsShare,
+          usernamePrefix: 'fan_',
+          password: PASSWORD,
+          concurrency: Math.ceil(settings.concurrency / workers.pids.length),
+          clientTimeoutMs: 60_000,
+          phaseTimeoutMs: settings.connectTimeoutS * 1000,
+          wsDeflate: settings.wsDeflate,
+        },
+        settings.clients,
+        `${label} clients logging in`,
+      );
+      await sleep(1000);
+      const rssAfterConnect = mustSampleAll();
+      await waitForQuiet(settings.quietWaitS, label);
+      process.stderr.write(`  ${label}: ${opened.ready} clients in, sending ${settings.rate} msg/s for ${settings.warmupSeconds} s warm-up + ${settings.seconds} s measured\n`);
+
+      const startMs = preciseNowMs() + 300;
+      const windowStartMs = startMs + settings.warmupSeconds * 1000;
+      const endMs = windowStartMs + settings.seconds * 1000;
+      workers.setWindow(windowStartMs, endMs);
+      const snapshotCpu = (): CpuSnapshot => ({
+        server: sampleAll(),
+        workers: workers.samples(),
+        parent: sampleProcess(process.pid),
+        machineMs: machineBusyMs(),
       });
-    } finally {
-      sender.close();
-    }
-  });
+      let cpuStart: CpuSnapshot | null = null;
+      let cpuEnd: CpuSnapshot | null = null;
+      const startTimer = setTimeout(() => (cpuStart = snapshotCpu()), windowStartMs - preciseNowMs());
+      const endTimer = setTimeout(() => (cpuEnd = snapshotCpu()), endMs - preciseNowMs());
+      let send: SendTotals;
+      try {
+        send = await sendAtFixedRate({ client: sender, tally, rate: settings.rate, startMs, windowStartMs, endMs, messageChars: settings.messageChars });
+        await sleep(Math.max(0, endMs - preciseNowMs()) + 20);
+      } finally {
+        clearTimeout(startTimer);
+        clearTimeout(endTimer);
+      }
+      const cpu = cpuShares(cpuStart ?? snapshotCpu(), cpuEnd ?? snapshotCpu(), settings.seconds * 1000);
+
+      // Late deliveries of window messages still count for completeness and latency: wait for them, bounded.
+      const expected = send.sentInWindow * opened.ready;
+      const drainUntil = Date.now() + settings.drainSeconds * 1000;
+      let report = await workers.report();
+      while (report.deliveriesOfWindowMessages < expected - report.dropped * send.sentInWindow && Date.now() < drainUntil) {
+        await sleep(250);
+        report = await workers.report();
+      }
+      send.ownBroadcasts = tally.ownBroadcasts;
+      const windowSeconds = settings.seconds;
+      return {
+        server: label,
+        nodes: servers.length,
+        rate: settings.rate,
+        wsShare: settings.wsShare,
+        requested: settings.clients,
+        opened,
+        send,
+        report,
+        windowSeconds,
+        deliveriesPerS: report.receivedInWindow / windowSeconds,
+        completeness: expected === 0 ? 0 : report.deliveriesOfWindowMessages / expected,
+        rssBefore,
+        rssAfterConnect,
+        rssAfterRun: sampleAll(),
+        rssPerConnKb: opened.ready === 0 ? Number.NaN : (rssAfterConnect.rssKb - rssBefore.rssKb) / opened.ready,
+        serverCpuPct: cpu.server,
+        loadCpuPct: cpu.load,
+        otherCpuPct: cpu.other,
+        serverOtherLines: servers.reduce((sum, s) => sum + s.otherLines(), 0),
+        serverExit: servers.every((s) => s.exitInfo() === 'running') ? 'running' : servers.map((s) => `${s.name}: ${s.exitInfo()}`).join(', '),
+      };
+    });
+  } finally {
+    sender.close();
+  }
 }
 
 /** What one idle run measured. */
@@ -305,7 +333,7 @@ export function runIdle(settings: BenchSettings, holdSeconds = 5): Promise<IdleR
         workers.setWindow(0, 0);
         const opened = await workers.open(
           {
-            target: server.target,
+            targets: [server.target],
             handshake: settings.idleHandshake,
             wsShare: settings.idleWsShare,
             usernamePrefix: 'idle_',

@@ -9,7 +9,8 @@ import type { HistogramSnapshot } from './latency-histogram.js';
 /** Opens clients `firstIndex .. firstIndex + count - 1` (global indices, so the TCP/WS mix is exact across workers). */
 export interface OpenCommand {
   cmd: 'open';
-  target: Target;
+  /** Client with global index i goes to targets[i % targets.length] (round-robin over cluster nodes). */
+  targets: Target[];
   handshake: Handshake;
   firstIndex: number;
   count: number;
@@ -47,6 +48,8 @@ export interface OpenedEvent {
   ready: number;
   readyTcp: number;
   readyWs: number;
+  /** Ready clients per entry of the command's `targets`. */
+  readyPerTarget: number[];
   failed: number;
   /** Failure reason -> count. */
   failures: Record<string, number>;
