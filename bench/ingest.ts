@@ -6,7 +6,10 @@
  *   - POST /nfs/resource/batch samples/s (1000-sample batches),
  *   - GET /nfs/resource?s_nf= latency p50/p99 after filling nf_samples to --rows rows
  *     directly through the database, spread over 100 NFs.
- * Usage: npm run bench:ingest -- [--seconds 10] [--rows 10000000] [--threads 1] [--skip-pg]
+ * The load comes from `wrk` when it is installed (Debian: `apt-get install wrk`; a C client
+ * costs this 2-core box far less CPU than node:http), else from forked node:http clients
+ * (bench/lib/http-load.ts), which cap out near 3,000 req/s here; `--node-load` forces those.
+ * Usage: npm run bench:ingest -- [--seconds 10] [--rows 10000000] [--threads 1] [--skip-pg] [--node-load]
  */
 import { execSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +17,9 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { fillSamples, type FillTarget } from './lib/fill-samples.js';
-import { runLoad } from './lib/http-load.js';
+import { runLoad as runNodeLoad } from './lib/http-load.js';
+import type { LoadJob } from './lib/http-load-worker.js';
+import { runWrkLoad, wrkAvailable } from './lib/http-load-wrk.js';
 import { killAllServers, startIngestServer } from './lib/ingest-server.js';
 
 const ROOT = path.resolve(new URL('..', import.meta.url).pathname);
@@ -29,6 +34,10 @@ const seconds = flag('seconds', 10);
 const rows = flag('rows', 10_000_000);
 const threads = flag('threads', 1);
 const skipPg = process.argv.includes('--skip-pg');
+const useWrk = !process.argv.includes('--node-load') && wrkAvailable();
+const loadClient = useWrk ? 'wrk' : 'node:http';
+/** One load phase with whichever client this run uses. */
+const runLoad = (job: LoadJob, n: number) => (useWrk ? runWrkLoad(job, n) : runNodeLoad(job, n));
 const log = (line: string) => console.log(line);
 
 process.on('exit', killAllServers);
@@ -114,7 +123,7 @@ function row(target: string, measured: string, goal: string, pass: boolean | nul
   return `| ${target.padEnd(44)} | ${measured.padStart(16)} | ${goal.padEnd(12)} | ${pass === null ? '-   ' : pass ? 'PASS' : 'FAIL'} |`;
 }
 
-log(`metrics ingest bench: ${seconds} s per phase, ${rows.toLocaleString()} rows for the latest query, ${threads} client thread(s), ${os.cpus().length} cores`);
+log(`metrics ingest bench: ${seconds} s per phase, ${rows.toLocaleString()} rows for the latest query, ${threads} ${loadClient} client thread(s), ${os.cpus().length} cores`);
 log(execSync('df -h /work 2>/dev/null || df -h .').toString().trim());
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'stoa-bench-ingest-'));
 const results: Array<[string, Figures]> = [];

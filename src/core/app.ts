@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Kysely } from 'kysely';
 import { createJwtKit, loadJwtSecret, type JwtKit } from './auth/jwt.js';
 import type { Config } from './config.js';
-import { openDatabase } from './db/database.js';
+import { openDatabase, type SqliteNative } from './db/database.js';
 import type { Database, DialectName } from './db/schema.js';
 import { createLogger } from './log.js';
 import { createBullJobQueue } from './jobs/bullmq-queue.js';
@@ -29,6 +29,12 @@ export interface App {
   readonly clock: Clock;
   readonly db: Kysely<Database>;
   readonly dialect: DialectName;
+  /**
+   * The native better-sqlite3 connection behind `db` on SQLite (undefined on PostgreSQL), for
+   * the few hot paths that need cached prepared statements (metrics ingest). Read
+   * OpenDatabase.sqlite's rules first: check `inTransaction`, never hold a transaction across an await.
+   */
+  readonly sqliteNative?: SqliteNative;
   readonly state: SharedState;
   readonly hub: Hub;
   readonly passwords: PasswordHasher;
@@ -96,6 +102,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     clock,
     db: database.db,
     dialect: database.dialect,
+    sqliteNative: database.sqlite,
     state,
     hub,
     passwords: new PasswordHasher(config.argon2),

@@ -6,10 +6,20 @@ import pg from 'pg';
 import { withOutageErrors } from './outage-dialect.js';
 import type { Database, DialectName } from './schema.js';
 
+/** A native better-sqlite3 connection. */
+export type SqliteNative = SqliteDatabase.Database;
+
 /** An open database: the Kysely handle, which dialect it speaks, and how to close it. */
 export interface OpenDatabase {
   db: Kysely<Database>;
   dialect: DialectName;
+  /**
+   * The better-sqlite3 connection under `db` (SQLite only), for hot paths that need a cached
+   * prepared statement: Kysely's driver prepares every query afresh. Same connection as `db`,
+   * so a caller must check `sqlite.inTransaction` before using it (a Kysely transaction may
+   * be open and awaiting) and must never leave a transaction open across an await.
+   */
+  sqlite?: SqliteNative;
   /** Throws when the database cannot answer (readiness checks). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -42,6 +52,7 @@ function openSqlite(file: string): OpenDatabase {
   return {
     db,
     dialect: 'sqlite',
+    sqlite: native,
     ping: async () => {
       await sql`select 1`.execute(db);
     },

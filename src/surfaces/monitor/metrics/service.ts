@@ -4,12 +4,14 @@ import {
   deleteNodesSilentSince,
   deleteSamplesBefore,
   insertSamples,
+  insertSamplesNative,
   latestSampleForNf,
   listNodes,
   nodeExists,
   sampleSeries,
   sampleStatsSince,
   type FieldStats,
+  type ReceivedSample,
 } from './repo.js';
 import type { SampleInput } from './rules.js';
 import { SAMPLE_KEYS, type NumericKey } from './tables.js';
@@ -30,10 +32,19 @@ const writers = new WeakMap<App, SampleWriter>();
 export function sampleWriterFor(app: App): SampleWriter {
   let writer = writers.get(app);
   if (!writer) {
-    writer = new SampleWriter((rows) => app.db.transaction().execute((tx) => insertSamples(tx, app.dialect, rows)));
+    writer = new SampleWriter((rows) => commitSamples(app, rows));
     writers.set(app, writer);
   }
   return writer;
+}
+
+/**
+ * Writes one group in one transaction: on SQLite through the native connection's cached
+ * statements unless that connection is inside another transaction, else through Kysely.
+ */
+async function commitSamples(app: App, rows: ReceivedSample[]): Promise<void> {
+  if (app.sqliteNative && insertSamplesNative(app.sqliteNative, rows)) return;
+  await app.db.transaction().execute((tx) => insertSamples(tx, app.dialect, rows));
 }
 
 /**

@@ -61,7 +61,10 @@ export const metricsMigrations: StoaMigration[] = [
   {
     name: '0200_nf_samples',
     async up(db: Kysely<any>, dialect: DialectName) {
-      let table = withIdColumn(db.schema.createTable('nf_samples'), dialect)
+      // On SQLite a plain `integer primary key` (the rowid itself): AUTOINCREMENT would add a
+      // sqlite_sequence update to every insert, and ids here only break receive-time ties.
+      const created = db.schema.createTable('nf_samples');
+      let table = (dialect === 'sqlite' ? created.addColumn('id', 'integer', (c) => c.primaryKey()) : withIdColumn(created, dialect))
         .addColumn('s_nf', 'text', (c) => c.notNull())
         .addColumn('received_at', 'bigint', (c) => c.notNull())
         .addColumn('dt_infotime', 'text', (c) => c.notNull())
