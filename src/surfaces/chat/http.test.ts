@@ -4,6 +4,15 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { http, TcpClient, WsClient } from '../../../test/support/clients.js';
+import {
+  runStep,
+  val,
+  type ActStep as ScenarioActStep,
+  type HttpStep as ScenarioHttpStep,
+  type Res,
+  type Step as ScenarioStep,
+  type Val as ScenarioVal,
+} from '../../../test/support/scenario.js';
 import { createTestDatabase, dialects, startTestServer, type TestDatabase, type TestServer } from '../../../test/support/stoa.js';
 import { findUserByUsername } from '../../core/users/user-repo.js';
 import { DEFAULT_AVATAR_PATH } from './avatars.js';
@@ -29,32 +38,10 @@ interface Scene {
   ws?: WsClient;
 }
 
-type Val<T> = T | ((s: Scene) => T);
-type Res = Awaited<ReturnType<typeof http>>;
-
-/** One HTTP call and what must come back; `fields` values that are RegExps are matched. */
-interface HttpStep {
-  name: string;
-  method: string;
-  path: Val<string>;
-  headers?: Val<Record<string, string>>;
-  body?: Val<unknown>;
-  rawBody?: Val<string | Uint8Array>;
-  status: number;
-  exact?: object;
-  fields?: object;
-  then?: (res: Res, s: Scene) => void | Promise<void>;
-}
-
-/** A step that is not one HTTP call: sockets, files, database. */
-interface ActStep {
-  name: string;
-  act: (s: Scene) => Promise<void>;
-}
-
-type Step = HttpStep | ActStep;
-
-const val = <T>(v: Val<T> | undefined, s: Scene): T | undefined => (typeof v === 'function' ? (v as (s: Scene) => T)(s) : v);
+type Step = ScenarioStep<Scene>;
+type HttpStep = ScenarioHttpStep<Scene>;
+type ActStep = ScenarioActStep<Scene>;
+type Val<T> = ScenarioVal<T, Scene>;
 const auth = (user: string) => (s: Scene) => ({ authorization: s.tokens[user]! });
 const bearer = (user: string) => (s: Scene) => ({ authorization: `Bearer ${s.tokens[user]}` });
 const keepToken = (user: string) => (res: Res, s: Scene) => void (s.tokens[user] = res.body.token);
@@ -336,22 +323,6 @@ const SCENARIOS: Step[] = [
   } },
 ];
 
-async function runStep(step: Step, s: Scene): Promise<void> {
-  if ('act' in step) return step.act(s);
-  const res = await http(s.srv.baseUrl, step.method, val(step.path, s)!, {
-    headers: val(step.headers, s),
-    body: val(step.body, s),
-    rawBody: val(step.rawBody, s),
-  });
-  assert.equal(res.status, step.status, `status ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
-  assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
-  if (step.exact) assert.deepEqual(res.body, step.exact);
-  for (const [key, expected] of Object.entries(step.fields ?? {})) {
-    if (expected instanceof RegExp) assert.match(String(res.body[key]), expected, key);
-    else assert.deepEqual(res.body[key], expected, key);
-  }
-  await step.then?.(res, s);
-}
 
 for (const d of await dialects()) {
   describe(`chat HTTP scenarios (${d.name})`, { skip: d.skip }, () => {
