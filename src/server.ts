@@ -4,6 +4,7 @@ import { createApp, type App, type AppOverrides } from './core/app.js';
 import type { Config } from './core/config.js';
 import { coreMigrations } from './core/db/core-migrations.js';
 import { runMigrations } from './core/db/migrator.js';
+import { registerConsole } from './core/http/console-assets.js';
 import { buildHttpServer } from './core/http/http-server.js';
 import { attachSocketIo } from './core/realtime/socketio-endpoint.js';
 import { attachWebSocket } from './core/realtime/ws-endpoint.js';
@@ -59,6 +60,7 @@ export async function startServer(config: Readonly<Config>, overrides: AppOverri
     for (const surface of surfaces) {
       if (surface.routes) await http.register(async (scope) => surface.routes!(scope, app));
     }
+    await registerConsole(http, app);
     closeWebSocket = attachWebSocket(
       http.server,
       app.hub,

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Every setting Stoa reads, validated once at start-up and frozen afterwards. */
 export interface Config {
@@ -7,6 +8,8 @@ export interface Config {
   /** TCP chat port; 0 = any free port, -1 = off. */
   socketPort: number;
   dataDir: string;
+  /** The built web console served from `/` (CONSOLE_DIR); null = no console. */
+  consoleDir: string | null;
   /** Absent: SQLite file in dataDir. */
   databaseUrl: string | null;
   /** Absent: in-process shared state. */
@@ -196,6 +199,14 @@ class EnvReader {
 
 const HTTP = ['http:', 'https:'];
 
+/** The console build inside this package (`npm run build:console`), wherever the server is started from. */
+const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../console/dist', import.meta.url));
+
+/** `CONSOLE_DIR=off` (or empty) serves no console; anything else is a folder path. */
+function consoleDirFrom(value: string): string | null {
+  return value === '' || value === 'off' ? null : path.resolve(value);
+}
+
 /** Reads and validates the environment; throws ConfigError naming every invalid variable. */
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const r = new EnvReader(env);
@@ -205,6 +216,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     port: r.int('PORT', 5000, 0, 65535),
     socketPort: r.int('SOCKET_PORT', 8889, -1, 65535),
     dataDir: path.resolve(r.string('DATA_DIR', './data')),
+    consoleDir: consoleDirFrom(r.string('CONSOLE_DIR', DEFAULT_CONSOLE_DIR)),
     databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl,
     redisPrefix: r.string('REDIS_PREFIX', 'stoa:'),

@@ -1,0 +1,6 @@
+import { PageHeader } from '../ui/components.js';
+
+/** ChatPage (to be built). */
+export function ChatPage() {
+  return <PageHeader title="ChatPage" />;
+}

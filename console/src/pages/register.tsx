@@ -1,0 +1,6 @@
+import { PageHeader } from '../ui/components.js';
+
+/** RegisterPage (to be built). */
+export function RegisterPage() {
+  return <PageHeader title="RegisterPage" />;
+}
