@@ -3,8 +3,8 @@ import type { App } from '../../core/app.js';
 import { isAppError, isUnavailable, outageCause } from '../../core/errors.js';
 import { parseEveryBodyAsJson } from '../../core/http/http-server.js';
 import { alertStatus } from './alerts.js';
-import { accessRight, endStream, goLive, searchLive, streamerInfo, streamTime, supportStreamer } from './service.js';
-import { bodyFields, checkClientTime, followFlag, giftAmount, optionalCount, peopleDelta, requireName } from './rules.js';
+import { accessRight, endStream, goLive, liveNow, searchLive, streamerInfo, streamTime, supportStreamer } from './service.js';
+import { bodyFields, checkClientTime, followFlag, giftAmount, optionalCount, peopleDelta, requireName, streamsLimit } from './rules.js';
 import { requireManagedStreamer, requireStreamer, requireWebUser } from './streamers.js';
 import { changeFrontPeople, currentPeople, watchStream } from './viewers.js';
 
@@ -41,7 +41,8 @@ export function liveErrorReply(err: unknown): { status: number; body: { Error: s
  * The streaming site's calls under `/user/` (live.md). Mutating calls (live,
  * money_follow, PUT current_people, watch, PUT current_time, end, alert) and
  * access_right need the web JWT; live, end and both PUTs are owner-or-admin. Reads
- * (GET current_people, GET current_time, ueinfo) and search are open. Login, logout and
+ * (GET current_people, GET current_time, ueinfo), search and the beyond-the-seed
+ * `GET /user/streams` (what is live now) are open. Login, logout and
  * sign-up belong to the monitor surface and are not registered here.
  */
 export async function liveRoutes(http: FastifyInstance, app: App): Promise<void> {
@@ -58,6 +59,8 @@ export async function liveRoutes(http: FastifyInstance, app: App): Promise<void>
   const queryName = (req: FastifyRequest) => requireName((req.query as Record<string, unknown>).s_name);
 
   http.post('/user/search', async (req) => searchLive(app, requireName(body(req).s_name)));
+
+  http.get('/user/streams', async (req) => liveNow(app, streamsLimit((req.query as Record<string, unknown>).limit)));
 
   http.post('/user/live', async (req) => {
     const actor = await user(req);

@@ -5,6 +5,10 @@ import { AppError } from '../../core/errors.js';
 export const ADMIN_LEVEL = 9;
 /** Search answers at most this many names. */
 export const SEARCH_LIMIT = 50;
+/** `GET /user/streams` answers this many streams unless `limit` says otherwise. */
+export const STREAMS_DEFAULT_LIMIT = 20;
+/** Largest `limit` of `GET /user/streams`. */
+export const STREAMS_MAX_LIMIT = 50;
 /** Largest single gift: keeps every sum far inside a 64-bit column and a JS safe integer. */
 export const MAX_GIFT = 1_000_000_000;
 
@@ -40,6 +44,15 @@ export function giftAmount(value: unknown): number {
     throw bad(`i_donate must be a positive integer up to ${MAX_GIFT}`);
   }
   return value;
+}
+
+/** `?limit=` of `GET /user/streams`: absent is the default, otherwise a whole number from 1 to the maximum. */
+export function streamsLimit(value: unknown): number {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined || text === '') return STREAMS_DEFAULT_LIMIT;
+  const limit = typeof text === 'string' && /^\d{1,3}$/.test(text) ? Number(text) : NaN;
+  if (!(limit >= 1 && limit <= STREAMS_MAX_LIMIT)) throw bad(`limit must be a whole number from 1 to ${STREAMS_MAX_LIMIT}`);
+  return limit;
 }
 
 /** `follow`: absent or false means no follow (it never unfollows); true follows once. */

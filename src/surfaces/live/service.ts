@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../../core/db/database.js';
 import type { User } from '../../core/db/schema.js';
 import { AppError } from '../../core/errors.js';
 import { forgetAnnounced, publishLiveEvent } from './events.js';
-import { channelTotals, closeLiveStream, insertLiveStream, recordSupport, searchStreamers, streamHistory } from './repo.js';
+import { channelTotals, closeLiveStream, insertLiveStream, newestLiveStreams, recordSupport, searchStreamers, streamHistory } from './repo.js';
 import { elapsedSeconds, isoTime, mainPageFor, SEARCH_LIMIT } from './rules.js';
 import { requireLive, requireManagedStreamer, requireStreamer } from './streamers.js';
 import { forgetPendingPeak, peopleNow, pendingPeak } from './viewers.js';
@@ -87,6 +87,27 @@ export async function searchLive(app: App, needle: string): Promise<Array<{ s_na
   const rows = await searchStreamers(app.db, needle, SEARCH_LIMIT);
   if (rows.length === 0) throw new AppError('bad_request', `No results found for s_name: ${needle}`);
   return rows.map((r) => ({ s_name: r.username, live: r.live }));
+}
+
+/**
+ * `GET /user/streams?limit=` (beyond the seed): the streams live now, newest first, with
+ * viewers now, so a front end can list them without a search text (search needs one).
+ */
+export async function liveNow(
+  app: App,
+  limit: number,
+): Promise<Array<{ s_name: string; live: true; started_at: string; elapsed_s: number; i_people: number }>> {
+  const now = app.clock.now();
+  const streams = await newestLiveStreams(app.db, limit);
+  return Promise.all(
+    streams.map(async (s) => ({
+      s_name: s.username,
+      live: true as const,
+      started_at: isoTime(s.started_at),
+      elapsed_s: elapsedSeconds(s.started_at, now),
+      i_people: await peopleNow(app, s),
+    })),
+  );
 }
 
 /** `GET /user/access_right`: the caller's level and which page the front end should open. */
