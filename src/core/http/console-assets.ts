@@ -20,6 +20,27 @@ const CONSOLE_CSP = [
 ].join('; ');
 
 /**
+ * Real paths that open the console (links from e-mails and OAuth providers land there);
+ * each is an exact route answering index.html, the page reads its own query.
+ */
+export const CONSOLE_ENTRY_PATHS = ['/activate', '/oauth/google', '/oauth/weibo'] as const;
+
+/** True when this server serves a built console, so links may point at its pages (e.g. `/activate`). */
+export function consoleIsServed(app: Pick<App, 'config'>): boolean {
+  const dir = app.config.consoleDir;
+  return dir !== null && existsSync(path.join(dir, 'index.html'));
+}
+
+/** Which sign-in providers are configured, for the console's sign-in buttons (no secrets). */
+export function consolePublicConfig(app: Pick<App, 'config'>): { google: boolean; weibo: boolean } {
+  const { google, weibo } = app.config;
+  return {
+    google: Boolean(google.clientId && google.clientSecret && google.redirectUri),
+    weibo: Boolean(weibo.clientId && weibo.clientSecret && weibo.redirectUri),
+  };
+}
+
+/**
  * Serves the built web console (console/dist) from `/`: one exact route per built file,
  * so the API's own paths and its 404s stay exactly as the spec says. Hashed assets are
  * cached for a year; index.html is revalidated on every load. A missing build is
@@ -28,7 +49,7 @@ const CONSOLE_CSP = [
 export async function registerConsole(http: FastifyInstance, app: App): Promise<void> {
   const dir = app.config.consoleDir;
   if (!dir) return;
-  if (!existsSync(path.join(dir, 'index.html'))) {
+  if (!consoleIsServed(app)) {
     app.log.warn({ dir }, 'console not built (run `npm run build:console`); serving the API only');
     return;
   }
@@ -50,4 +71,11 @@ export async function registerConsole(http: FastifyInstance, app: App): Promise<
       }
     },
   });
+  http.get('/console/config.json', async (_req, reply) => {
+    reply.header('Cache-Control', 'no-cache');
+    return consolePublicConfig(app);
+  });
+  for (const entry of CONSOLE_ENTRY_PATHS) {
+    http.get(entry, (_req, reply) => reply.sendFile('index.html'));
+  }
 }

@@ -54,14 +54,27 @@ async function conflictingField(app: App, username: string, email: string | null
 }
 
 /** How a surface names the person logging in. */
-export type LoginName = { username: string } | { email: string } | { phone: string } | { usernameOrEmail: string };
+export type LoginName =
+  | { username: string }
+  | { email: string }
+  | { phone: string }
+  | { usernameOrEmail: string }
+  /** Username first, then e-mail (when it has an `@`), then phone (when it is digits): the web console's one box. */
+  | { usernameEmailOrPhone: string };
 
 async function findByLoginName(app: App, name: LoginName): Promise<User | undefined> {
   if ('username' in name) return findUserByUsername(app.db, name.username);
   if ('email' in name) return findUserByEmail(app.db, name.email);
   if ('phone' in name) return findUserByPhone(app.db, name.phone);
-  const value = name.usernameOrEmail;
-  return (await findUserByUsername(app.db, value)) ?? (value.includes('@') ? findUserByEmail(app.db, value) : undefined);
+  if ('usernameOrEmail' in name) {
+    const value = name.usernameOrEmail;
+    return (await findUserByUsername(app.db, value)) ?? (value.includes('@') ? findUserByEmail(app.db, value) : undefined);
+  }
+  const value = name.usernameEmailOrPhone;
+  const byName = await findUserByUsername(app.db, value);
+  if (byName) return byName;
+  if (value.includes('@')) return findUserByEmail(app.db, value);
+  return /^\+?\d{5,20}$/.test(value) ? findUserByPhone(app.db, value) : undefined;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor, User, UserStatus } from '../db/schema.js';
 
 /** Fields a new account may start with; the rest take their defaults. */
@@ -89,4 +90,36 @@ export function listUsers(db: Executor, options: { afterId?: number; limit: numb
 export async function countUsers(db: Executor): Promise<number> {
   const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** `text` as a LIKE pattern that matches it literally anywhere (`%`, `_` and `\` escaped), lowercased. */
+function containsPattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * One page of users whose username, e-mail or phone contains `query` (any case), newest
+ * first, and how many match in all: the admin page's user list.
+ */
+export async function searchUsers(
+  db: Executor,
+  options: { query: string; offset: number; limit: number },
+): Promise<{ users: User[]; total: number }> {
+  let base = db.selectFrom('users');
+  const query = options.query.trim();
+  if (query !== '') {
+    const pattern = containsPattern(query);
+    base = base.where((eb) =>
+      eb.or([
+        sql<boolean>`lower(username) like ${pattern} escape '\\'`,
+        sql<boolean>`lower(coalesce(email, '')) like ${pattern} escape '\\'`,
+        sql<boolean>`coalesce(phone, '') like ${pattern} escape '\\'`,
+      ]),
+    );
+  }
+  const [users, count] = await Promise.all([
+    base.selectAll().orderBy('id', 'desc').limit(options.limit).offset(options.offset).execute(),
+    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { users, total: Number(count.n) };
 }

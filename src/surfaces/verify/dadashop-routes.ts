@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../core/app.js';
 import { isUnavailable, outageCause } from '../../core/errors.js';
+import { consoleIsServed } from '../../core/http/console-assets.js';
 import { parseEveryBodyAsJson } from '../../core/http/http-server.js';
 import { activateDadashopUser, registerDadashopUser, sendDadashopSmsCode } from './dadashop-service.js';
 import { dadashopError, dadashopErrorReply, invalidField, takenField, weiboError, type DadashopReply } from './dadashop-wire.js';
@@ -9,8 +10,9 @@ import { bindWeiboAccount, completeWeiboLogin, weiboAuthorizationUrl } from './w
 
 const send = (reply: FastifyReply, answer: DadashopReply) => reply.code(answer.status).send(answer.body);
 
-/** Where an activation link points when ACTIVATION_BASE_URL is not set: this server's own endpoint. */
-const ownActivationUrl = (req: FastifyRequest) => `${req.protocol}://${req.host}/v1/users/activation`;
+/** Where an activation link points when ACTIVATION_BASE_URL is not set: the console's activation page when it is served, else the JSON endpoint. */
+const ownActivationUrl = (req: FastifyRequest, app: App) =>
+  `${req.protocol}://${req.host}${consoleIsServed(app) ? '/activate' : '/v1/users/activation'}`;
 
 /**
  * Front end B ("dadashop") under `/v1/users`: SMS codes, sign-up with an activation
@@ -32,7 +34,7 @@ export async function dadashopRoutes(http: FastifyInstance, app: App): Promise<v
   });
 
   http.post('/v1/users', async (req, reply) => {
-    const result = await registerDadashopUser(app, bodyFields(req.body) ?? {}, ownActivationUrl(req));
+    const result = await registerDadashopUser(app, bodyFields(req.body) ?? {}, ownActivationUrl(req, app));
     switch (result.outcome) {
       case 'registered':
         return { code: 200, username: result.username, data: { token: result.token }, carts_count: 0 };
@@ -63,7 +65,7 @@ export async function dadashopRoutes(http: FastifyInstance, app: App): Promise<v
   });
 
   http.post('/v1/users/weibo/users', async (req, reply) => {
-    const result = await bindWeiboAccount(app, bodyFields(req.body) ?? {}, ownActivationUrl(req));
+    const result = await bindWeiboAccount(app, bodyFields(req.body) ?? {}, ownActivationUrl(req, app));
     if (result.outcome === 'bound') return { code: 200, username: result.username, token: result.token };
     if (result.outcome === 'invalid_field') return send(reply, { status: 200, body: { code: 10115, error: result.message } });
     return send(reply, weiboError(result.outcome));

@@ -1,4 +1,5 @@
 import type { App } from '../../core/app.js';
+import { issueDadashopToken } from '../../core/auth/dadashop-token.js';
 import { isAppError } from '../../core/errors.js';
 import { queueMail } from '../../core/mail/mail-jobs.js';
 import { queueSms } from '../../core/sms/sms-jobs.js';
@@ -45,11 +46,6 @@ export async function sendDadashopSmsCode(
     throw err;
   }
   return 'sms_sent';
-}
-
-/** The JWT front end B keeps: HS256, `username`, 1 day (DADASHOP_TOKEN_TTL_S). */
-export function issueDadashopToken(app: App, username: string): Promise<string> {
-  return app.jwt.sign({ username }, app.config.verify.dadashopTokenTtlS);
 }
 
 /**

@@ -2,7 +2,8 @@ import type { App } from '../../core/app.js';
 import { isUniqueViolation } from '../../core/db/database.js';
 import { insertUser } from '../../core/users/user-repo.js';
 import { randomHex } from '../../lib/crypto.js';
-import { dadashopAccountProblem, issueDadashopToken, sendActivationMail, type DadashopFieldProblem } from './dadashop-service.js';
+import { issueDadashopToken } from '../../core/auth/dadashop-token.js';
+import { dadashopAccountProblem, sendActivationMail, type DadashopFieldProblem } from './dadashop-service.js';
 import { findUserIdByIdentity, insertIdentity } from '../../core/users/identity-repo.js';
 import { WEIBO_PROVIDER } from './repo.js';
 

@@ -5,6 +5,7 @@ import { isUnavailable, outageCause } from '../../../core/errors.js';
 import { parseEveryBodyAsJson } from '../../../core/http/http-server.js';
 import { beginGoogleLogin, finishGoogleLogin, GoogleLoginError, googleSettings } from './google.js';
 import { userForGoogleIdentity } from './google-users.js';
+import { adminUserJson, adminUserPage, exchangeDadashopToken, MAX_ADMIN_SET_LEVEL, setUserLevel } from './admin-service.js';
 import { accessRequestJson, accessRequestsFor, ADMIN_LEVEL, decideAccess, loginWebUser, signupWebUser, webUserInfo } from './service.js';
 import type { AccessRequestStatus } from './tables.js';
 
@@ -135,6 +136,59 @@ export async function accountRoutes(http: FastifyInstance, app: App): Promise<vo
       }
     });
   }
+
+  // Beyond the seed, for the web console: token refresh, Weibo (dadashop token) exchange, admin user list.
+  http.post('/user/token/refresh', async (req, reply) => {
+    const session = await requireSession(req, reply);
+    if (!session) return reply;
+    return { access_token: await issueWebToken(app, session.user.id) };
+  });
+
+  http.post('/user/token-exchange', async (req, reply) => {
+    const token = field(bodyObject(req), 'token');
+    if (!token) return reply.code(400).send({ Error: 'Missing required parameters' });
+    const outcome = await exchangeDadashopToken(app, token.trim());
+    if (outcome.kind === 'invalid') return reply.code(401).send({ Error: 'Invalid or expired token' });
+    if (outcome.kind === 'pending') return reply.code(403).send({ Error: 'Account not activated' });
+    return { message: 'Login successful', user_info: webUserInfo(outcome.user), access_token: outcome.token };
+  });
+
+  http.get('/user/admin/users', async (req, reply) => {
+    const session = await requireSession(req, reply);
+    if (!session) return reply;
+    if (session.user.access_level < ADMIN_LEVEL) return reply.code(403).send({ Error: 'Forbidden' });
+    const query = req.query as Record<string, unknown>;
+    const q = typeof query.q === 'string' ? query.q : '';
+    const pageText = typeof query.page === 'string' && query.page !== '' ? query.page : '1';
+    if (!/^\d{1,6}$/.test(pageText) || Number(pageText) < 1) return reply.code(400).send({ Error: 'invalid page' });
+    if (q.length > 100) return reply.code(400).send({ Error: 'search text too long' });
+    return adminUserPage(app, q, Number(pageText));
+  });
+
+  http.put('/user/admin/users/:id/level', async (req, reply) => {
+    const session = await requireSession(req, reply);
+    if (!session) return reply;
+    if (session.user.access_level < ADMIN_LEVEL) return reply.code(403).send({ Error: 'Forbidden' });
+    const { id } = req.params as { id: string };
+    const level = bodyObject(req).access_level;
+    if (typeof level !== 'number' || !Number.isInteger(level) || level < 0 || level > MAX_ADMIN_SET_LEVEL) {
+      return reply.code(400).send({ Error: `access_level must be a whole number from 0 to ${MAX_ADMIN_SET_LEVEL}` });
+    }
+    const numeric = /^\d{1,10}$/.test(id) && Number(id) <= MAX_LEVEL ? Number(id) : null;
+    const outcome = numeric === null ? { kind: 'not_found' as const } : await setUserLevel(app, session.user, numeric, level);
+    switch (outcome.kind) {
+      case 'forbidden':
+        return reply.code(403).send({ Error: 'Forbidden' });
+      case 'not_found':
+        return reply.code(404).send({ Error: 'User not found' });
+      case 'above_own':
+        return reply.code(403).send({ Error: 'Cannot grant a level above your own' });
+      case 'self_demotion':
+        return reply.code(409).send({ Error: 'Admins cannot lower their own level below 9' });
+      case 'ok':
+        return { message: 'Access level updated', user: adminUserJson(outcome.user) };
+    }
+  });
 
   http.get('/user/google-login', GOOGLE, async (_req, reply) => {
     const settings = googleSettings(app);

@@ -71,7 +71,7 @@ export type WebLoginOutcome =
   | { kind: 'rate_limited'; retryAfterS: number };
 
 /**
- * Checks a name (username or e-mail) and password and signs a web JWT. Attempts are
+ * Checks a name (username, e-mail or phone) and password and signs a web JWT. Attempts are
  * counted per IP and name (WEB_LOGIN_ATTEMPTS_PER_MINUTE); a success gives the budget back,
  * so only failures use it up.
  */
@@ -80,7 +80,7 @@ export async function loginWebUser(app: App, input: { name: string; password: st
   const key = `${input.ip}|${input.name.toLowerCase()}`;
   const decision = await limit.consume(key);
   if (!decision.allowed) return { kind: 'rate_limited', retryAfterS: Math.max(1, Math.ceil(decision.retryAfterMs / 1000)) };
-  const user = await verifyCredentials(app, { usernameOrEmail: input.name }, input.password);
+  const user = await verifyCredentials(app, { usernameEmailOrPhone: input.name }, input.password);
   if (!user) return { kind: 'invalid' };
   if (user.status === 'pending') return { kind: 'pending' };
   await limit.reset(key);
