@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../lib/clock.js';
 import { isAppError } from '../errors.js';
 import type { Presence, PubSub } from '../state/types.js';
+import { CHAT_PRESENCE_TOPIC, ChatRoster } from './chat-roster.js';
 import { OutgoingEvent, type BoundUser, type HubConnection } from './connection.js';
 import { UserLeases } from './user-leases.js';
 
@@ -53,10 +54,12 @@ export class Hub {
   private readonly localListeners: Array<(topic: string, event: OutgoingEvent) => void> = [];
   private unsubscribeRelay: (() => Promise<void>) | undefined;
   private readonly leases: UserLeases;
+  private readonly roster: ChatRoster;
   private nextId = 1;
 
   constructor(private readonly deps: HubDeps) {
-    const { nodeId, clock, log, presence, presenceLeaseMs } = deps;
+    const { nodeId, clock, log, presence, presenceLeaseMs, pubsub } = deps;
+    this.roster = new ChatRoster({ nodeId, clock, log, pubsub, leaseMs: presenceLeaseMs }, (online) => this.sendPresence(online));
     this.leases = new UserLeases({ nodeId, clock, log, presence, leaseMs: presenceLeaseMs }, {
       connection: (id) => this.connections.get(id),
       isBusy: (conn) => this.inboxes.get(conn)?.running === true,
@@ -64,12 +67,20 @@ export class Hub {
         conn.close(reason);
         await this.remove(conn);
       },
+      membershipChanged: (conn, user, joined) => {
+        if (joined) return this.roster.join(user.username);
+        this.roster.leave(user.username);
+        // Who is online is for chat members only: a client that stops being one stops hearing it.
+        conn.topics.delete(CHAT_PRESENCE_TOPIC);
+        this.subscribers.get(CHAT_PRESENCE_TOPIC)?.delete(conn);
+      },
     });
   }
 
   /** Joins the cross-node relay and starts refreshing presence leases. */
   async start(): Promise<void> {
     this.unsubscribeRelay = await this.deps.pubsub.subscribe(RELAY_CHANNEL, (message) => this.deliver(message));
+    await this.roster.start();
     this.leases.start();
   }
 
@@ -80,6 +91,7 @@ export class Hub {
       conn.close('server shutting down');
       await this.remove(conn);
     }
+    await this.roster.stop();
     await this.unsubscribeRelay?.();
   }
 
@@ -171,7 +183,11 @@ export class Hub {
     }
     const request = message as Record<string, unknown>;
     if (request.type === 'subscribe' || request.type === 'unsubscribe') {
-      conn.send(OutgoingEvent.of(this.changeSubscription(conn, request.type, request.topic)));
+      const answer = this.changeSubscription(conn, request.type, request.topic);
+      conn.send(OutgoingEvent.of(answer));
+      if (request.topic === CHAT_PRESENCE_TOPIC && (answer as { type: string }).type === 'subscribed') {
+        conn.send(this.presenceEvent(this.roster.online()));
+      }
       return;
     }
     const handler = typeof request.type === 'string' ? this.handlers.get(request.type) : undefined;
@@ -201,7 +217,9 @@ export class Hub {
       this.subscribers.get(topic)?.delete(conn);
       return { type: 'unsubscribed', topic };
     }
-    if (!this.topicRules.some((rule) => rule(topic))) {
+    if (topic === CHAT_PRESENCE_TOPIC) {
+      if (!conn.user) return { type: 'error', status: 'error', message: 'Log in to chat to see who is online' };
+    } else if (!this.topicRules.some((rule) => rule(topic))) {
       return { type: 'error', status: 'error', message: `Unknown topic: ${topic}` };
     }
     if (!conn.topics.has(topic) && conn.topics.size >= MAX_TOPICS_PER_CONNECTION) {
@@ -223,6 +241,23 @@ export class Hub {
   async publish(topic: string, event: Record<string, unknown>): Promise<void> {
     if (topic.includes('\n')) throw new Error('topic names cannot contain newlines');
     await this.deps.pubsub.publish(RELAY_CHANNEL, `${topic}\n${JSON.stringify({ topic, ...event })}`);
+  }
+
+  /** Everyone in the chat room on any node, sorted (what `chat:presence` subscribers see). */
+  chatOnline(): string[] {
+    return this.roster.online();
+  }
+
+  private presenceEvent(online: string[]): OutgoingEvent {
+    return OutgoingEvent.of({ type: 'presence', topic: CHAT_PRESENCE_TOPIC, online });
+  }
+
+  /** Roster changes go to this node's presence subscribers only: every node computes the same list. */
+  private sendPresence(online: string[]): void {
+    const targets = this.subscribers.get(CHAT_PRESENCE_TOPIC);
+    if (!targets || targets.size === 0) return;
+    const event = this.presenceEvent(online);
+    for (const conn of targets) conn.send(event);
   }
 
   private deliver(message: string): void {

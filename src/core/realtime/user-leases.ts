@@ -13,6 +13,8 @@ export interface LeaseHost {
   isBusy(conn: HubConnection): boolean;
   /** Closes and forgets a connection that no longer answers. */
   drop(conn: HubConnection, reason: string): Promise<void>;
+  /** A user became (true) or stopped being (false) a chat member on this node: the roster follows it. */
+  membershipChanged(conn: HubConnection, user: BoundUser, joined: boolean): void;
 }
 
 /** Settings of the lease keeper. */
@@ -76,8 +78,10 @@ export class UserLeases {
     const key = this.key(user.id);
     for (let attempt = 0; attempt < 3; attempt++) {
       if (await this.deps.presence.claim(key, this.holderId(conn), this.deps.leaseMs)) {
+        const already = this.members.has(conn) && conn.user?.id === user.id;
         conn.user = user;
         this.members.add(conn);
+        if (!already) this.host.membershipChanged(conn, user, true);
         this.refreshedAt.set(conn, this.deps.clock.now());
         return true;
       }
@@ -101,7 +105,7 @@ export class UserLeases {
     const user = conn.user;
     if (!user) return;
     conn.user = null;
-    this.members.delete(conn);
+    if (this.members.delete(conn)) this.host.membershipChanged(conn, user, false);
     await this.deps.presence.release(this.key(user.id), this.holderId(conn));
   }
 
@@ -120,7 +124,7 @@ export class UserLeases {
       (held) => {
         if (held || conn.user?.id !== user.id) return;
         conn.user = null;
-        this.members.delete(conn);
+        if (this.members.delete(conn)) this.host.membershipChanged(conn, user, false);
         this.deps.log.warn({ conn: conn.id, user: user.id }, 'chat presence lease lost to another connection');
       },
       (err) => this.deps.log.warn({ err }, 'presence lease refresh failed'),

@@ -2,7 +2,7 @@ import type { App } from '../../core/app.js';
 import { isAppError } from '../../core/errors.js';
 import type { HubConnection } from '../../core/realtime/connection.js';
 import { chatMessageProblem, isValidAvatarName, isValidChatUsername, passwordProblem } from './rules.js';
-import { loginChatUser, logoutChatToken, postChatMessage, registerChatUser, userForChatToken } from './service.js';
+import { loginChatConnectionByToken, loginChatUser, logoutChatToken, postChatMessage, registerChatUser, userForChatToken } from './service.js';
 
 type Message = Record<string, unknown>;
 
@@ -22,7 +22,28 @@ async function register(app: App, conn: HubConnection, msg: Message): Promise<ob
   return { type: 'register_1', error: false, message: 'User registered successfully' };
 }
 
+async function loginByToken(app: App, conn: HubConnection, token: unknown): Promise<object> {
+  const outcome = typeof token === 'string' ? await loginChatConnectionByToken(app, token, conn) : { kind: 'invalid' as const };
+  switch (outcome.kind) {
+    case 'ok':
+      return {
+        type: 'login',
+        status: 'success',
+        message: 'Login successful',
+        token,
+        username: outcome.user.username,
+        avatar: outcome.avatar,
+      };
+    case 'already_logged_in':
+      return { type: 'login', status: 'error_-1', message: 'Account already logged in' };
+    case 'invalid':
+      return { type: 'login', status: 'error_It', message: 'Invalid token' };
+  }
+}
+
 async function login(app: App, conn: HubConnection, msg: Message): Promise<object> {
+  // Beyond the seed: `{"type":"login","token"}` logs in with a chat token the client already holds.
+  if (msg.token !== undefined && msg.username === undefined && msg.password === undefined) return loginByToken(app, conn, msg.token);
   if (typeof msg.username !== 'string' || typeof msg.password !== 'string') {
     return { type: 'login', status: 'error_0', message: 'Invalid credentials' };
   }

@@ -1,6 +1,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../core/app.js';
+import { readWebSession, webTokenFromAuthorization } from '../../core/auth/web-session.js';
 import { isAppError, isUnavailable, outageCause } from '../../core/errors.js';
 import { parseEveryBodyAsJson } from '../../core/http/http-server.js';
 import { updateAvatar } from '../../core/users/user-repo.js';
@@ -13,7 +14,16 @@ import {
   passwordProblem,
   tokenFromAuthorization,
 } from './rules.js';
-import { chatHistory, loginChatUser, logoutChatToken, postChatMessage, registerChatUser, userForChatToken } from './service.js';
+import {
+  chatHistory,
+  loginChatUser,
+  loginChatUserByWebSession,
+  logoutChatToken,
+  postChatMessage,
+  registerChatUser,
+  userForChatToken,
+  type LoginOutcome,
+} from './service.js';
 
 /** Builds a route's own error body from a message; the plugin's error handler uses it. */
 type ErrorShape = (message: string) => object;
@@ -94,13 +104,23 @@ export async function chatRoutes(http: FastifyInstance, app: App): Promise<void>
 
   http.post('/api/login', { config: { chatError: loginError } }, async (req, reply) => {
     const body = bodyObject(req);
+    const credentialsGiven = body !== null && (body.username !== undefined || body.password !== undefined);
+    if (!credentialsGiven && webTokenFromAuthorization(req.headers.authorization)) {
+      // Beyond the seed: the console trades its web session (Authorization: JWT|Bearer) for a chat token.
+      const web = await readWebSession(app, req.headers.authorization);
+      if (!web) return reply.code(401).send({ type: 'login_0', status: 'error', message: 'Invalid credentials' });
+      return sendLoginOutcome(reply, await loginChatUserByWebSession(app, web.user));
+    }
     if (!body || typeof body.username !== 'string' || typeof body.password !== 'string') {
       return reply.code(400).send(loginError('username and password are required'));
     }
-    const outcome = await loginChatUser(app, { username: body.username, password: body.password, ip: req.ip });
+    return sendLoginOutcome(reply, await loginChatUser(app, { username: body.username, password: body.password, ip: req.ip }));
+  });
+
+  function sendLoginOutcome(reply: FastifyReply, outcome: LoginOutcome) {
     switch (outcome.kind) {
       case 'ok':
-        return { type: 'login_1', status: 'success', token: outcome.token, avatar: outcome.avatar };
+        return reply.send({ type: 'login_1', status: 'success', token: outcome.token, avatar: outcome.avatar });
       case 'already_logged_in':
         return reply.code(409).send({ type: 'login', status: 'error_0', message: 'Account already logged in' });
       case 'pending':
@@ -113,7 +133,7 @@ export async function chatRoutes(http: FastifyInstance, app: App): Promise<void>
       case 'invalid':
         return reply.code(401).send({ type: 'login_0', status: 'error', message: 'Invalid credentials' });
     }
-  });
+  }
 
   http.post('/api/logout', { config: { chatError: logoutError } }, async (req, reply) => {
     const token = tokenFromAuthorization(req.headers.authorization);

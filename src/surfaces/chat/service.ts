@@ -53,18 +53,44 @@ export async function loginChatUser(
   if (!decision.allowed) return { kind: 'rate_limited', retryAfterS: Math.ceil(decision.retryAfterMs / 1000) };
   const user = await verifyCredentials(app, { username: input.username }, input.password);
   if (!user) return { kind: 'invalid' };
+  const outcome = await startChatSession(app, user, input.conn);
+  if (outcome.kind === 'ok') await limit.reset(limitKey);
+  return outcome;
+}
+
+/**
+ * Gives an already authenticated user (the console's web session) a chat token, under the
+ * same rules as a password login: a live connection elsewhere refuses it, and earlier chat
+ * tokens end.
+ */
+export function loginChatUserByWebSession(app: App, user: User): Promise<LoginOutcome> {
+  return startChatSession(app, user);
+}
+
+async function startChatSession(app: App, user: User, conn?: HubConnection): Promise<LoginOutcome> {
   if (user.status === 'pending') return { kind: 'pending' };
-  if (input.conn) {
-    if (!(await app.hub.claimUser(input.conn, { id: user.id, username: user.username }))) {
-      return { kind: 'already_logged_in' };
-    }
+  if (conn) {
+    if (!(await app.hub.claimUser(conn, { id: user.id, username: user.username }))) return { kind: 'already_logged_in' };
   } else if (await app.hub.isUserLive(user.id)) {
     return { kind: 'already_logged_in' };
   }
-  await limit.reset(limitKey);
   await revokeUserTokens(app, user.id, CHAT_TOKEN);
   const token = await issueToken(app, user.id, CHAT_TOKEN, app.config.chat.tokenTtlS);
   return { kind: 'ok', user, token, avatar: avatarUrl(user.username, user.avatar) };
+}
+
+/** Outcome of binding a connection with a chat token it already holds. */
+export type TokenLoginOutcome = { kind: 'ok'; user: User; avatar: string } | { kind: 'invalid' } | { kind: 'already_logged_in' };
+
+/**
+ * Makes `conn` the live connection of the token's user, keeping the token: the console
+ * gets its token over HTTP once, then logs every (re)connected socket in with it.
+ */
+export async function loginChatConnectionByToken(app: App, token: string, conn: HubConnection): Promise<TokenLoginOutcome> {
+  const user = await userForChatToken(app, token);
+  if (!user || user.status === 'pending') return { kind: 'invalid' };
+  if (!(await app.hub.claimUser(conn, { id: user.id, username: user.username }))) return { kind: 'already_logged_in' };
+  return { kind: 'ok', user, avatar: avatarUrl(user.username, user.avatar) };
 }
 
 /** The user behind a chat token (sliding its expiry), or null. */

@@ -5,6 +5,7 @@ import { parseEveryBodyAsJson } from '../../core/http/http-server.js';
 import { parseId, parsePage } from './rules.js';
 import {
   authenticateStudyRequest,
+  authenticateWebSessionForToken,
   endStudySession,
   issueStudyToken,
   listStudySessions,
@@ -57,7 +58,8 @@ export async function studyRoutes(
   const P = STUDY_PREFIX;
 
   http.get(`${P}/token`, async (req) => {
-    const token = await issueStudyToken(app, await authed(req));
+    const web = await authenticateWebSessionForToken(app, req.headers.authorization);
+    const token = await issueStudyToken(app, web ?? (await authed(req)));
     return { token, expiration: app.config.study.tokenTtlS };
   });
 

@@ -1,5 +1,6 @@
 import type { App } from '../../core/app.js';
 import { issueToken, validateToken } from '../../core/auth/tokens.js';
+import { readWebSession, webTokenFromAuthorization } from '../../core/auth/web-session.js';
 import { isUniqueViolation } from '../../core/db/database.js';
 import type { User } from '../../core/db/schema.js';
 import { AppError, isAppError } from '../../core/errors.js';
@@ -72,6 +73,21 @@ export async function authenticateStudyRequest(app: App, authorization: string |
     user.last_seen_at = now;
   }
   return { user, viaToken };
+}
+
+/**
+ * Beyond the seed: the console's web session (`Authorization: Bearer|JWT <web jwt>`) counts
+ * as a password proof for `GET /token`, so the console never keeps a password. Null when
+ * the header is not of that scheme; AppError('unauthorized') when the JWT is bad.
+ */
+export async function authenticateWebSessionForToken(app: App, authorization: string | undefined): Promise<StudyAuth | null> {
+  if (!webTokenFromAuthorization(authorization)) return null;
+  const session = await readWebSession(app, authorization);
+  if (!session) throw invalid();
+  if (session.user.status === 'pending') {
+    throw new AppError('forbidden', 'Account not activated: follow the link in the activation e-mail');
+  }
+  return { user: session.user, viaToken: false };
 }
 
 /** A fresh token for a user who proved themselves with a password; a token cannot mint another. */
