@@ -1,7 +1,7 @@
 import type { ComponentType } from 'preact';
-import { hub, hubConnected } from './api/hub.js';
-import { request } from './api/http.js';
-import { isAdmin, session, setSession, webAuth } from './api/session.js';
+import { signOut, watchWebSession } from './api/accounts.js';
+import { hubConnected } from './api/hub.js';
+import { isAdmin, session } from './api/session.js';
 import { ActivatePage } from './pages/activate.js';
 import { AdminPage } from './pages/admin.js';
 import { ChatPage } from './pages/chat.js';
@@ -45,14 +45,8 @@ function findPage(path: string): PageEntry | null {
   return PAGES.find((p) => p.prefix === first) ?? null;
 }
 
-async function signOut(): Promise<void> {
-  const headers = webAuth();
-  hub.disconnect();
-  setSession(null);
-  navigate('/signin');
-  // Best effort: the JWT stops working server-side at once; the local session is gone either way.
-  await request('POST', '/user/logout', { headers }).catch(() => {});
-}
+// Refreshes the 300 s web JWT while the tab is open; a 401 to it returns to sign-in.
+watchWebSession();
 
 function Header() {
   const current = route.value.path;
