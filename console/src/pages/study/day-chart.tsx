@@ -1,0 +1,54 @@
+import { formatDuration, type StudyStats } from '../../api/study.js';
+import { Chart } from '../../ui/chart.js';
+
+const minutes = (s: number) => Math.round((s / 60) * 10) / 10;
+
+/** Minutes studied per day over the last 30 days: a bar chart, and the same numbers as a table. */
+export function StudyDayChart(props: { stats: StudyStats | null }) {
+  const { stats } = props;
+  return (
+    <section class="card study-chart" aria-labelledby="study-chart-h">
+      <h2 id="study-chart-h">Last 30 days</h2>
+      {!stats ? (
+        <p class="muted">Loading…</p>
+      ) : (
+        <>
+          <p class="study-totals">
+            <strong>{formatDuration(stats.total_s)}</strong> <span class="muted">in {stats.sessions} session{stats.sessions === 1 ? '' : 's'}</span>
+          </p>
+          <Chart
+            kind="bars"
+            label="Minutes studied per day, last 30 days"
+            yLabel="Minutes"
+            seriesLabel="Minutes"
+            labels={stats.by_day.map((d) => d.date.slice(5))}
+            values={stats.by_day.map((d) => minutes(d.total_s))}
+            height={200}
+          />
+          <details class="study-numbers">
+            <summary>Show the numbers</summary>
+            <div class="table-wrap">
+              <table>
+                <caption class="sr-only">Time studied per day (UTC dates)</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Day</th>
+                    <th scope="col">Time studied</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {[...stats.by_day].reverse().map((d) => (
+                    <tr key={d.date}>
+                      <td>{d.date}</td>
+                      <td>{formatDuration(d.total_s)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </details>
+        </>
+      )}
+    </section>
+  );
+}
