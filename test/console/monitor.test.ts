@@ -107,7 +107,8 @@ describe('console: monitor dashboard', { skip }, () => {
   });
 
   it('shows a non-admin the rules read-only, on a phone', async () => {
-    const { page, context, errors } = await openPage(browser, server.baseUrl, VIEWPORTS[0]);
+    const { page, context, errors } = await openPage(browser, server.baseUrl);
+    await page.setViewportSize({ width: VIEWPORTS[0].width, height: VIEWPORTS[0].height });
     await signIn(page, 'ops');
     await page.locator('.alert-rules td', { hasText: 'cpu_high' }).waitFor();
     await page.getByText('Only admins can change rules.').waitFor();

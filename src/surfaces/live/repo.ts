@@ -186,14 +186,19 @@ export async function searchStreamers(db: Executor, needle: string, limit: numbe
   return rows.map((r) => ({ username: r.username, live: Number(r.live) === 1 }));
 }
 
-/** Live streams, newest first, at most `limit`, with the streamer's name (the console's "live now" list). */
-export function newestLiveStreams(db: Executor, limit: number): Promise<Array<LiveStream & { username: string }>> {
-  return live(db)
+/**
+ * Live streams, newest first, at most `limit`, with the streamer's name (the console's
+ * "live now" list); only the stream of `username` when one is given.
+ */
+export function newestLiveStreams(db: Executor, limit: number, username: string | null = null): Promise<Array<LiveStream & { username: string }>> {
+  let query = live(db)
     .selectFrom('live_streams')
     .innerJoin('users', 'users.id', 'live_streams.user_id')
     .select(COLUMNS.map((c) => `live_streams.${c}` as const))
     .select('users.username')
-    .where('live_streams.ended_at', 'is', null)
+    .where('live_streams.ended_at', 'is', null);
+  if (username !== null) query = query.where('users.username', '=', username);
+  return query
     .orderBy('live_streams.started_at', 'desc')
     .orderBy('live_streams.id', 'desc')
     .limit(limit)

@@ -60,7 +60,11 @@ export async function liveRoutes(http: FastifyInstance, app: App): Promise<void>
 
   http.post('/user/search', async (req) => searchLive(app, requireName(body(req).s_name)));
 
-  http.get('/user/streams', async (req) => liveNow(app, streamsLimit((req.query as Record<string, unknown>).limit)));
+  http.get('/user/streams', async (req) => {
+    const query = req.query as Record<string, unknown>;
+    const limit = streamsLimit(query.limit);
+    return liveNow(app, limit, query.s_name === undefined ? null : requireName(query.s_name));
+  });
 
   http.post('/user/live', async (req) => {
     const actor = await user(req);

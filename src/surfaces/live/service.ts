@@ -90,15 +90,17 @@ export async function searchLive(app: App, needle: string): Promise<Array<{ s_na
 }
 
 /**
- * `GET /user/streams?limit=` (beyond the seed): the streams live now, newest first, with
- * viewers now, so a front end can list them without a search text (search needs one).
+ * `GET /user/streams?limit=&s_name=` (beyond the seed): the streams live now, newest first,
+ * with viewers now, so a front end can list them without a search text (search needs one),
+ * or learn whether one streamer is live without provoking a 400 (`s_name`: [] or one row).
  */
 export async function liveNow(
   app: App,
   limit: number,
+  name: string | null = null,
 ): Promise<Array<{ s_name: string; live: true; started_at: string; elapsed_s: number; i_people: number }>> {
   const now = app.clock.now();
-  const streams = await newestLiveStreams(app.db, limit);
+  const streams = await newestLiveStreams(app.db, limit, name);
   return Promise.all(
     streams.map(async (s) => ({
       s_name: s.username,

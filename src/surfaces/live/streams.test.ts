@@ -4,7 +4,7 @@ import { addUser, err, runLiveStep, startLiveScene, T0, type LiveScene, type Liv
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** `GET /user/streams` (beyond the seed): what is live now, newest first, open to anyone. */
+/** `GET /user/streams` (beyond the seed): what is live now, newest first, or one streamer's stream; open to anyone. */
 const SCENARIOS: LiveStep[] = [
   { name: 'nothing live: empty list', method: 'GET', path: '/user/streams', status: 200, exact: [] },
   { name: 'alice goes live', method: 'POST', path: '/user/live', as: 'alice', body: { s_name: 'alice', i_people: 2 }, status: 200 },
@@ -25,6 +25,14 @@ const SCENARIOS: LiveStep[] = [
     name: 'limit', method: 'GET', path: '/user/streams?limit=1', status: 200,
     exact: [{ s_name: 'bob', live: true, started_at: iso(T0 + 60_000), elapsed_s: 10, i_people: 1 }],
   },
+  {
+    name: 'one streamer', method: 'GET', path: '/user/streams?s_name=alice', status: 200,
+    exact: [{ s_name: 'alice', live: true, started_at: iso(T0), elapsed_s: 70, i_people: 2 }],
+  },
+  { name: 'one streamer, not live', method: 'GET', path: '/user/streams?s_name=carol', status: 200, exact: [] },
+  { name: 'one streamer, unknown', method: 'GET', path: '/user/streams?s_name=ghost', status: 200, exact: [] },
+  { name: 'one streamer, name is exact', method: 'GET', path: '/user/streams?s_name=ALICE', status: 200, exact: [] },
+  { name: 'one streamer, blank', method: 'GET', path: '/user/streams?s_name=%20', status: 400, exact: err('Missing required parameters') },
   { name: 'limit 0', method: 'GET', path: '/user/streams?limit=0', status: 400, exact: err('limit must be a whole number from 1 to 50') },
   { name: 'limit 51', method: 'GET', path: '/user/streams?limit=51', status: 400, exact: err('limit must be a whole number from 1 to 50') },
   { name: 'limit text', method: 'GET', path: '/user/streams?limit=ten', status: 400, exact: err('limit must be a whole number from 1 to 50') },
