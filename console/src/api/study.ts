@@ -106,5 +106,5 @@ export function formatDuration(totalS: number): string {
 /** A wire time shown in the reader's own time zone. */
 export function showStudyTime(text: string | null): string {
   if (!text) return '';
-  return new Date(parseStudyTime(text)).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+  return new Date(parseStudyTime(text)).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
 }

@@ -18,10 +18,10 @@ export function StudyDayChart(props: { stats: StudyStats | null }) {
           </p>
           <Chart
             kind="bars"
-            label="Minutes studied per day, last 30 days"
+            label="Minutes studied per day (day of the month, UTC), last 30 days"
             yLabel="Minutes"
             seriesLabel="Minutes"
-            labels={stats.by_day.map((d) => d.date.slice(5))}
+            labels={stats.by_day.map((d) => String(Number(d.date.slice(8))))}
             values={stats.by_day.map((d) => minutes(d.total_s))}
             height={200}
           />
