@@ -91,24 +91,30 @@ export async function searchLive(app: App, needle: string): Promise<Array<{ s_na
 
 /**
  * `GET /user/streams?limit=&s_name=` (beyond the seed): the streams live now, newest first,
- * with viewers now, so a front end can list them without a search text (search needs one),
+ * with viewers now and this stream's peak, gifts and new followers so far, so a front end can list them without a search text (search needs one),
  * or learn whether one streamer is live without provoking a 400 (`s_name`: [] or one row).
  */
 export async function liveNow(
   app: App,
   limit: number,
   name: string | null = null,
-): Promise<Array<{ s_name: string; live: true; started_at: string; elapsed_s: number; i_people: number }>> {
+): Promise<Array<{ s_name: string; live: true; started_at: string; elapsed_s: number; i_people: number; peak: number; donated: number; new_followers: number }>> {
   const now = app.clock.now();
   const streams = await newestLiveStreams(app.db, limit, name);
   return Promise.all(
-    streams.map(async (s) => ({
-      s_name: s.username,
-      live: true as const,
-      started_at: isoTime(s.started_at),
-      elapsed_s: elapsedSeconds(s.started_at, now),
-      i_people: await peopleNow(app, s),
-    })),
+    streams.map(async (s) => {
+      const people = await peopleNow(app, s);
+      return {
+        s_name: s.username,
+        live: true as const,
+        started_at: isoTime(s.started_at),
+        elapsed_s: elapsedSeconds(s.started_at, now),
+        i_people: people,
+        peak: Math.max(s.peak, pendingPeak(app, s.id), people),
+        donated: Number(s.donated),
+        new_followers: s.new_followers,
+      };
+    }),
   );
 }
 
