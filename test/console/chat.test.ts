@@ -48,7 +48,8 @@ describe('console chat page', { skip }, () => {
 
   it('two people chat: messages, names, avatars, presence, avatar upload', async () => {
     const a = await openPage(browser, server.baseUrl);
-    const b = await openPage(browser, server.baseUrl, VIEWPORTS[0]);
+    const b = await openPage(browser, server.baseUrl);
+    await b.page.setViewportSize({ width: VIEWPORTS[0].width, height: VIEWPORTS[0].height }); // bo is on a phone
     people.push(a, b);
     await signInToChat(a.page, 'ada');
     await signInToChat(b.page, 'bo');
