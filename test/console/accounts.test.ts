@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -13,6 +16,20 @@ import { http } from '../support/clients.js';
 import { createTestDatabase, type TestDatabase } from '../support/stoa.js';
 
 const skip = browserSkip();
+
+/** Copies console/dist to a temporary folder, again if a rebuild elsewhere was caught half-way. */
+async function copyBuiltConsole(): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'stoa-console-'));
+    cpSync('console/dist', dir, { recursive: true });
+    const html = existsSync(path.join(dir, 'index.html')) ? readFileSync(path.join(dir, 'index.html'), 'utf8') : '';
+    const assets = [...html.matchAll(/"\/(assets\/[^"]+)"/g)].map((m) => m[1]!);
+    if (assets.length > 0 && assets.every((a) => existsSync(path.join(dir, a)))) return dir;
+    rmSync(dir, { recursive: true, force: true });
+    if (attempt === 10) throw new Error('console/dist is not built (npm run build:console)');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
 
 /** Polls until `read` gives a value. */
 async function eventually<T>(read: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
@@ -38,6 +55,7 @@ describe('console accounts: sign-in, registration, activation', { skip }, () => 
   let server: RunningServer;
   let baseUrl: string;
   let browser: Browser;
+  let consoleDir: string;
   /** Everything the server logged: the console SMS provider writes each code here. */
   const logLines: string[] = [];
   const outbox: MailMessage[] = [];
@@ -55,6 +73,8 @@ describe('console accounts: sign-in, registration, activation', { skip }, () => 
 
   before(async () => {
     db = await createTestDatabase('sqlite');
+    // A private copy of the built console, so a rebuild elsewhere cannot swap files mid-test.
+    consoleDir = await copyBuiltConsole();
     const config = loadConfig({
       HOST: '127.0.0.1',
       PORT: '0',
@@ -67,6 +87,7 @@ describe('console accounts: sign-in, registration, activation', { skip }, () => 
       MAIL_RETRY_BASE_MS: '10',
       // Refresh comes a minute before expiry: with 65 s it is due ~5 s after sign-in.
       WEB_JWT_TTL_S: '65',
+      CONSOLE_DIR: consoleDir,
       ...db.env,
     });
     const sink = new Writable({
@@ -86,6 +107,7 @@ describe('console accounts: sign-in, registration, activation', { skip }, () => 
     await browser?.close();
     await server?.close();
     await db?.drop();
+    if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
   });
 
   it('registers by phone: captcha, code with a countdown, then signed in on the overview', async () => {
