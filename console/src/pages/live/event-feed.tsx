@@ -8,7 +8,7 @@ export function EventFeed(props: { items: FeedItem[]; label: string; empty: stri
         {props.items.map((item) => (
           <li key={item.id} class={`feed-${item.kind}`}>
             <span class="feed-icon" aria-hidden="true">
-              {item.kind === 'gift' ? '🎁' : item.kind === 'follow' ? '★' : '⚠'}
+              {item.kind === 'gift' ? '◆' : item.kind === 'follow' ? '★' : '!'}
             </span>
             <span class="feed-text">{item.text}</span>
             <time dateTime={item.at.toISOString()}>{item.at.toLocaleTimeString()}</time>

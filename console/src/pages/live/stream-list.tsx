@@ -64,7 +64,7 @@ export function StreamList() {
         )}
       </Card>
       <Card title="Find a streamer">
-        <form role="search" onSubmit={search} class="row" aria-label="Find a streamer">
+        <form role="search" onSubmit={search} class="row inline-form" aria-label="Find a streamer">
           <Field label="Streamer name" value={text} onInput={(e) => setText(e.currentTarget.value)} hint="Part of a name is enough" />
           <button type="submit" disabled={searching}>
             {searching ? 'Searching…' : 'Search'}

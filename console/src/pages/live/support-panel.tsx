@@ -52,7 +52,7 @@ export function SupportPanel(props: { sName: string; onTotals: (t: { i_follower:
       <button type="button" class={following ? 'secondary' : ''} aria-pressed={following} onClick={() => void follow()} disabled={busy || following}>
         {following ? `Following ${sName}` : `Follow ${sName}`}
       </button>
-      <form class="row gift-form" onSubmit={gift} noValidate aria-label={`Send ${sName} a gift`}>
+      <form class="row inline-form gift-form" onSubmit={gift} noValidate aria-label={`Send ${sName} a gift`}>
         <Field
           label="Gift amount"
           inputMode="numeric"
