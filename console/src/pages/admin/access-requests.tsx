@@ -64,7 +64,7 @@ export function AccessRequests(props: { onDecided: () => void }) {
       {rows && rows.length === 0 && <p class="muted">No requests are waiting.</p>}
       {rows && rows.length > 0 && (
         <div class="table-wrap">
-          <table class="requests">
+          <table class="requests stack-table">
             <thead>
               <tr>
                 <th scope="col">User</th>
@@ -78,9 +78,9 @@ export function AccessRequests(props: { onDecided: () => void }) {
             <tbody>
               {rows.map((row) => (
                 <tr key={row.id}>
-                  <td>{row.s_name}</td>
-                  <td>{row.requested_level}</td>
-                  <td>{when(row.created_at)}</td>
+                  <td data-label="User">{row.s_name}</td>
+                  <td data-label="Level asked">{row.requested_level}</td>
+                  <td data-label="Asked">{when(row.created_at)}</td>
                   <td class="actions">
                     <button type="button" disabled={busy === row.id} onClick={() => void decide(row, 'approve')} aria-label={`Approve level ${row.requested_level} for ${row.s_name}`}>
                       Approve

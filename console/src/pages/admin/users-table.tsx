@@ -73,7 +73,7 @@ export function UsersTable(props: { reloadKey: number }) {
             {query && ` matching “${query}”`}
           </p>
           <div class="table-wrap">
-            <table class="users">
+            <table class="users stack-table">
               <thead>
                 <tr>
                   <th scope="col">Name</th>
@@ -86,14 +86,14 @@ export function UsersTable(props: { reloadKey: number }) {
               <tbody>
                 {data.users.map((user) => (
                   <tr key={user.id}>
-                    <td>
+                    <td data-label="Name">
                       {user.s_name}
                       {user.status === 'pending' && <span class="badge bad">not activated</span>}
                     </td>
-                    <td>{user.s_email ?? '—'}</td>
-                    <td>{user.s_phone ?? '—'}</td>
-                    <td>{new Date(user.created_at).toLocaleDateString()}</td>
-                    <td>
+                    <td data-label="E-mail">{user.s_email ?? '—'}</td>
+                    <td data-label="Phone">{user.s_phone ?? '—'}</td>
+                    <td data-label="Created">{new Date(user.created_at).toLocaleDateString()}</td>
+                    <td data-label="Level">
                       <LevelEditor user={user} self={user.id === me} onSaved={(message) => setStatus(message)} />
                     </td>
                   </tr>
