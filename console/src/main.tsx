@@ -1,5 +1,6 @@
 import { render } from 'preact';
-import { App } from './app.js';
+// The base look first, so each page's own stylesheet can override it.
 import './ui/styles.css';
+import { App } from './app.js';
 
 render(<App />, document.getElementById('app')!);

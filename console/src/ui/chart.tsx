@@ -79,13 +79,15 @@ function buildOptions(props: ChartProps, width: number, el: Element): uPlot.Opti
   const base = { width, height: props.height ?? 220, cursor: { drag: { x: false, y: false } } };
   if (props.kind === 'bars') {
     const labels = props.labels;
+    // One label per ~40 px: 30 day labels on a phone would overlap, so show every n-th.
+    const every = Math.max(1, Math.ceil(labels.length / Math.max(1, Math.floor(width / 40))));
     return {
       ...base,
       scales: { x: { time: false, range: [-0.5, Math.max(labels.length - 0.5, 0.5)] }, y: { ...scaleY, range: props.yRange ?? ((_u, _min, max) => [0, max > 0 ? max * 1.1 : 1]) } },
       axes: [
         {
           stroke: text, font: axisFont, grid: { show: false }, ticks: { stroke: line, width: 1 },
-          splits: () => labels.map((_, i) => i),
+          splits: () => labels.map((_, i) => i).filter((i) => i % every === 0),
           values: (_u, splits) => splits.map((i) => labels[i] ?? ''),
         },
         yAxis,
