@@ -13,6 +13,7 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import { DADASHOP_SMS_PURPOSE } from '../../src/surfaces/verify/dadashop-service.js';
 import { browserSkip, launchBrowser, openPage, screenshotBothSizes } from '../support/browser.js';
 import { http } from '../support/clients.js';
+import { FAKE_WEIBO, startFakeWeibo, type FakeWeibo } from '../support/fake-weibo.js';
 import { createTestDatabase, type TestDatabase } from '../support/stoa.js';
 
 const skip = browserSkip();
@@ -56,6 +57,7 @@ describe('console accounts: sign-in, registration, activation', { skip }, () => 
   let baseUrl: string;
   let browser: Browser;
   let consoleDir: string;
+  let weibo: FakeWeibo;
   /** Everything the server logged: the console SMS provider writes each code here. */
   const logLines: string[] = [];
   const outbox: MailMessage[] = [];
@@ -73,6 +75,7 @@ describe('console accounts: sign-in, registration, activation', { skip }, () => 
 
   before(async () => {
     db = await createTestDatabase('sqlite');
+    weibo = await startFakeWeibo();
     // A private copy of the built console, so a rebuild elsewhere cannot swap files mid-test.
     consoleDir = await copyBuiltConsole();
     const config = loadConfig({
@@ -88,6 +91,7 @@ describe('console accounts: sign-in, registration, activation', { skip }, () => 
       // Refresh comes a minute before expiry: with 65 s it is due ~5 s after sign-in.
       WEB_JWT_TTL_S: '65',
       CONSOLE_DIR: consoleDir,
+      ...weibo.env,
       ...db.env,
     });
     const sink = new Writable({
@@ -107,6 +111,7 @@ describe('console accounts: sign-in, registration, activation', { skip }, () => 
     await browser?.close();
     await server?.close();
     await db?.drop();
+    await weibo?.close();
     if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
   });
 
@@ -220,6 +225,38 @@ describe('console accounts: sign-in, registration, activation', { skip }, () => 
     await page.getByRole('alert').filter({ hasText: 'activation link invalid or expired' }).waitFor();
     await page.goto('/activate');
     await page.getByRole('alert').filter({ hasText: 'has no code' }).waitFor();
+    assert.deepEqual(errors.filter((e) => !/status of 40[0-3]/.test(e)), []);
+    await context.close();
+  });
+
+  it('Weibo: a new identity binds an account, and once activated signs straight in', async () => {
+    const { page, context, errors } = await openPage(browser, baseUrl);
+    // The registered redirect URI is the seed's page; send its query on to the console's return path.
+    await context.route(`${new URL(FAKE_WEIBO.redirectUri).origin}/**`, (r) =>
+      r.fulfill({ status: 302, headers: { location: `${baseUrl}/oauth/weibo${new URL(r.request().url()).search}` } }),
+    );
+    weibo.loginAs('5550001');
+    await page.goto('/#/signin?next=%2Flive');
+    await page.getByRole('button', { name: 'Sign in with Weibo' }).click();
+    await page.getByRole('heading', { name: 'Create your account' }).waitFor();
+    assert.equal(new URL(page.url()).search, '', 'the one-time code is dropped from the address bar');
+    await page.getByLabel('Username', { exact: true }).fill('weibofan');
+    await page.getByLabel('Password', { exact: true }).fill('weibo-pass-1');
+    await page.getByLabel('Phone', { exact: true }).fill('13812340004');
+    await page.getByLabel('E-mail', { exact: true }).fill('weibofan@example.com');
+    await page.getByLabel('E-mail', { exact: true }).press('Enter');
+    await page.getByText('created and linked to Weibo').waitFor();
+
+    const mail = await eventually(() => outbox.find((m) => m.text.includes('您好 weibofan')), 'the activation mail');
+    const link = new URL(/https?:\/\/\S+/.exec(mail.text)![0]);
+    await page.goto(link.pathname + link.search);
+    await page.getByText('Account activated, you can sign in').waitFor();
+
+    // Bound now: Weibo gives a dadashop token, exchanged for the console session, then `next`.
+    await page.goto('/#/signin?next=%2Flive');
+    await page.getByRole('button', { name: 'Sign in with Weibo' }).click();
+    await page.waitForURL(/#\/live$/);
+    assert.equal(await page.evaluate(() => JSON.parse(sessionStorage.getItem('stoa.session') ?? '{}').name), 'weibofan');
     assert.deepEqual(errors.filter((e) => !/status of 40[0-3]/.test(e)), []);
     await context.close();
   });
