@@ -13,7 +13,7 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import { DADASHOP_SMS_PURPOSE } from '../../src/surfaces/verify/dadashop-service.js';
 import { browserSkip, launchBrowser, openPage, screenshotBothSizes } from '../support/browser.js';
 import { http } from '../support/clients.js';
-import { FAKE_WEIBO, startFakeWeibo, type FakeWeibo } from '../support/fake-weibo.js';
+import { startFakeWeibo, type FakeWeibo } from '../support/fake-weibo.js';
 import { createTestDatabase, type TestDatabase } from '../support/stoa.js';
 
 const skip = browserSkip();
@@ -231,10 +231,14 @@ describe('console accounts: sign-in, registration, activation', { skip }, () => 
 
   it('Weibo: a new identity binds an account, and once activated signs straight in', async () => {
     const { page, context, errors } = await openPage(browser, baseUrl);
-    // The registered redirect URI is the seed's page; send its query on to the console's return path.
-    await context.route(`${new URL(FAKE_WEIBO.redirectUri).origin}/**`, (r) =>
-      r.fulfill({ status: 302, headers: { location: `${baseUrl}/oauth/weibo${new URL(r.request().url()).search}` } }),
-    );
+    // The registered redirect URI is the seed's page: answer the provider's redirect with
+    // one to the console's return path instead. (Playwright routes only the first URL of a
+    // redirect chain, so the provider's authorize request is the one to intercept.)
+    await context.route(`${weibo.authorizeUrl}**`, async (r) => {
+      const answer = await r.fetch({ maxRedirects: 0 });
+      const location = new URL(answer.headers()['location']!);
+      await r.fulfill({ status: 302, headers: { location: `${baseUrl}/oauth/weibo${location.search}` } });
+    });
     weibo.loginAs('5550001');
     await page.goto('/#/signin?next=%2Flive');
     await page.getByRole('button', { name: 'Sign in with Weibo' }).click();

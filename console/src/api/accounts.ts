@@ -1,7 +1,7 @@
 import { signal } from '@preact/signals';
 import { navigate, route } from '../router.js';
 import { hub } from './hub.js';
-import { request, type ApiResult } from './http.js';
+import { request, watchUnauthorized, type ApiResult } from './http.js';
 import { session, sessionFromWebLogin, setSession, updateSession, webAuth, jwtClaims } from './session.js';
 
 /**
@@ -124,15 +124,10 @@ let watching = false;
 export function watchWebSession(): void {
   if (watching) return;
   watching = true;
-  const originalFetch = window.fetch.bind(window);
-  window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
-    const response = await originalFetch(input, init);
-    if (response.status === 401 && session.value) {
-      const sent = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined)).get('Authorization');
-      if (sent === `JWT ${session.value.webToken}` || sent === `Bearer ${session.value.webToken}`) sessionEnded();
-    }
-    return response;
-  };
+  watchUnauthorized((sent) => {
+    const token = session.value?.webToken;
+    if (token && (sent === `JWT ${token}` || sent === `Bearer ${token}`)) sessionEnded();
+  });
   document.addEventListener('visibilitychange', () => {
     // Timers sleep in background tabs: catch up when the tab is seen again.
     if (document.visibilityState === 'visible' && session.value) {

@@ -8,6 +8,17 @@ export interface ApiResult<T = any> {
 /** Thrown only when the server cannot be reached at all; HTTP errors come back as results. */
 export class NetworkError extends Error {}
 
+type UnauthorizedWatcher = (sentAuthorization: string | null) => void;
+let unauthorizedWatcher: UnauthorizedWatcher | null = null;
+
+/**
+ * Hears every 401 answer with the Authorization header that was sent, so the session
+ * code can tell "the server ended my session" from a page's own failed token.
+ */
+export function watchUnauthorized(watcher: UnauthorizedWatcher | null): void {
+  unauthorizedWatcher = watcher;
+}
+
 /** Options for one API call. */
 export interface RequestOptions {
   json?: unknown;
@@ -35,6 +46,7 @@ export async function request<T = any>(method: string, path: string, options: Re
     if ((err as Error).name === 'AbortError') throw err;
     throw new NetworkError('The server cannot be reached. Check your connection and try again.');
   }
+  if (response.status === 401) unauthorizedWatcher?.(headers.Authorization ?? null);
   const text = await response.text();
   let parsed: unknown = null;
   if (text !== '') {
