@@ -11,6 +11,14 @@ export interface ChartSeries {
   color?: string;
 }
 
+/** An x range ending now (or at the newest point, if later) and `spanS` seconds long. */
+function trailingWindow(spanS: number): uPlot.Range.Function {
+  return (_u, _min, max) => {
+    const end = Math.max(max ?? 0, Date.now() / 1000);
+    return [end - spanS, end];
+  };
+}
+
 /** Props shared by both chart kinds. */
 interface ChartBase {
   /** Accessible name (the chart is an image to assistive technology), e.g. "CPU of amf, last hour". */
@@ -30,6 +38,8 @@ export interface LineChartProps extends ChartBase {
   kind: 'lines';
   x: number[];
   series: ChartSeries[];
+  /** Show this many seconds up to now, however few points there are (e.g. the last 15 minutes). */
+  spanS?: number;
 }
 
 /** A bar chart: one bar per label (dates or names), one value each. */
@@ -107,7 +117,7 @@ function buildOptions(props: ChartProps, width: number, el: Element): uPlot.Opti
   }
   return {
     ...base,
-    scales: { x: { time: true }, y: scaleY },
+    scales: { x: props.spanS ? { time: true, range: trailingWindow(props.spanS) } : { time: true }, y: scaleY },
     axes: [{ stroke: text, font: axisFont, grid: { stroke: line, width: 1 }, ticks: { stroke: line, width: 1 } }, yAxis],
     series: [
       {},

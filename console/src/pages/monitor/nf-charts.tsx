@@ -23,6 +23,7 @@ export function NfCharts(props: { nf: string; rangeS: number; tick: number }) {
           label={`CPU of ${nf}, ${when}: ${series.x.length} points${lastCpu != null ? `, latest average ${Math.round(lastCpu * 10) / 10}%` : ''}`}
           yLabel="CPU %"
           x={series.x}
+          spanS={rangeS}
           series={[
             { label: 'Average', values: series.cpuAvg },
             { label: 'Peak', values: series.cpuMax, color: '#e5484d' },
@@ -37,6 +38,7 @@ export function NfCharts(props: { nf: string; rangeS: number; tick: number }) {
           label={`Memory of ${nf}, ${when}: ${series.x.length} points`}
           yLabel="Memory"
           x={series.x}
+          spanS={rangeS}
           series={[
             { label: 'Average', values: series.memAvg, color: '#12a150' },
             { label: 'Peak', values: series.memMax, color: '#e0900b' },
