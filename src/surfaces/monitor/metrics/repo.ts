@@ -1,10 +1,11 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
-import type { SqliteNative } from '../../../core/db/database.js';
 import type { DialectName, Executor } from '../../../core/db/schema.js';
+import { NodeRefresh, type NodeTimes } from './node-refresh.js';
 import type { SampleInput } from './rules.js';
-import { NUMERIC_KEYS, type MetricsTables, type NfSamplesTable, type NumericKey } from './tables.js';
+import { encodeSampleRow, ROW_WIDTH, SAMPLE_COLUMNS, type EncodedRows } from './sample-rows.js';
+import { type MetricsTables, type NfSamplesTable, type NumericKey, NUMERIC_KEYS } from './tables.js';
 
-/** Rows per INSERT statement: 17 parameters each stays far below both dialects' parameter caps. */
+/** Rows per SQLite INSERT statement: 17 parameters each stays far below SQLite's parameter cap. */
 const ROWS_PER_STATEMENT = 500;
 
 /** A sample with the time the server received it. */
@@ -13,117 +14,91 @@ export interface ReceivedSample {
   receivedAt: number;
 }
 
-const SAMPLE_COLUMNS = ['s_nf', 'received_at', 'dt_infotime', 'raw', ...NUMERIC_KEYS];
-const insertSqlCache = new Map<string, string>();
+const sqliteInsertCache = new Map<number, string>();
 
-/**
- * The multi-row INSERT text for `count` samples, built once per (dialect, count): the hot
- * path skips the query builder, whose compile time dominates for thousands of parameters.
- */
-function insertSql(dialect: DialectName, count: number): string {
-  const cacheKey = `${dialect}:${count}`;
-  let text = insertSqlCache.get(cacheKey);
+/** The SQLite multi-row INSERT text for `count` rows, built once per count. */
+function sqliteInsertSql(count: number): string {
+  let text = sqliteInsertCache.get(count);
   if (!text) {
-    const width = SAMPLE_COLUMNS.length;
-    const tuples = Array.from({ length: count }, (_, r) => {
-      const marks = Array.from({ length: width }, (_, c) => (dialect === 'sqlite' ? '?' : `$${r * width + c + 1}`));
-      return `(${marks.join(', ')})`;
-    });
-    text = `insert into nf_samples (${SAMPLE_COLUMNS.join(', ')}) values ${tuples.join(', ')}`;
-    if (insertSqlCache.size < 1000) insertSqlCache.set(cacheKey, text);
+    const tuple = `(${SAMPLE_COLUMNS.map(() => '?').join(', ')})`;
+    text = `insert into nf_samples (${SAMPLE_COLUMNS.join(', ')}) values ${Array.from({ length: count }, () => tuple).join(', ')}`;
+    if (sqliteInsertCache.size < 1000) sqliteInsertCache.set(count, text);
   }
   return text;
 }
+
+const PG_COLUMN_TYPES: Record<(typeof SAMPLE_COLUMNS)[number], string> = {
+  s_nf: 'text',
+  received_at: 'bigint',
+  dt_infotime: 'text',
+  raw: 'text',
+  ...(Object.fromEntries(NUMERIC_KEYS.map((k) => [k, 'float8'])) as Record<NumericKey, string>),
+};
+
+/**
+ * PostgreSQL: the whole group in one statement of fixed text, one array parameter per
+ * column (unnest turns them back into rows), with the nf_nodes upsert riding in the same
+ * statement, so a group costs one round trip and one commit whatever its size.
+ */
+const PG_INSERT_SQL = (() => {
+  const arrays = SAMPLE_COLUMNS.map((c, i) => `$${i + 1}::${PG_COLUMN_TYPES[c]}[]`).join(', ');
+  const n = SAMPLE_COLUMNS.length;
+  return (
+    `with inserted as (insert into nf_samples (${SAMPLE_COLUMNS.join(', ')}) select * from unnest(${arrays})) ` +
+    `insert into nf_nodes (s_nf, first_seen_at, last_received_at) ` +
+    `select * from unnest($${n + 1}::text[], $${n + 2}::bigint[], $${n + 3}::bigint[]) ` +
+    `on conflict (s_nf) do update set last_received_at = greatest(nf_nodes.last_received_at, excluded.last_received_at)`
+  );
+})();
 
 function metrics(db: Executor): Kysely<MetricsTables> {
   return db.withTables<MetricsTables>() as unknown as Kysely<MetricsTables>;
 }
 
 /**
- * Inserts the samples with multi-row INSERTs and moves each NF's last-sample time forward
- * (one upsert per NF). Run it inside a transaction so all of it commits or none does.
+ * Inserts the samples and moves each NF's nf_nodes row forward. Run it inside a
+ * transaction on SQLite so all of it commits or none does (on PostgreSQL it is one statement).
  */
 export async function insertSamples(db: Executor, dialect: DialectName, rows: readonly ReceivedSample[]): Promise<void> {
-  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-    const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
-    const params: unknown[] = [];
-    for (const { sample, receivedAt } of chunk) {
-      params.push(sample.s_nf, receivedAt, sample.dt_infotime, JSON.stringify(sample.values));
-      for (const key of NUMERIC_KEYS) params.push(sample.numbers[key]);
+  const encoded: EncodedRows = [];
+  for (const { sample, receivedAt } of rows) encodeSampleRow(encoded, sample, receivedAt);
+  const groups = [encoded];
+  await insertEncodedRows(db, dialect, groups, new NodeRefresh().due(groups));
+}
+
+/**
+ * Inserts groups of encoded rows and upserts the nf_nodes rows in `nodes`: on PostgreSQL
+ * one unnest statement (atomic on its own), on SQLite multi-row INSERTs (run it in a
+ * transaction). The SQLite hot path does not come here: see sqlite-inserter.ts.
+ */
+export async function insertEncodedRows(db: Executor, dialect: DialectName, groups: readonly EncodedRows[], nodes: NodeTimes): Promise<void> {
+  const names = [...nodes.keys()].sort();
+  if (dialect === 'postgres') {
+    const columns: unknown[][] = SAMPLE_COLUMNS.map(() => []);
+    for (const rows of groups) {
+      for (let r = 0; r < rows.length; r += ROW_WIDTH) for (let c = 0; c < ROW_WIDTH; c++) columns[c]!.push(rows[r + c]);
     }
-    await db.executeQuery(CompiledQuery.raw(insertSql(dialect, chunk.length), params));
+    const firsts = names.map((nf) => nodes.get(nf)!.first);
+    const lasts = names.map((nf) => nodes.get(nf)!.last);
+    await db.executeQuery(CompiledQuery.raw(PG_INSERT_SQL, [...columns, names, firsts, lasts]));
+    return;
   }
-  const nodes = new Map<string, { first: number; last: number }>();
-  for (const { sample, receivedAt } of rows) {
-    const seen = nodes.get(sample.s_nf);
-    if (!seen) nodes.set(sample.s_nf, { first: receivedAt, last: receivedAt });
-    else seen.last = Math.max(seen.last, receivedAt);
+  const all = groups.length === 1 ? groups[0]! : groups.flat();
+  const chunkValues = ROWS_PER_STATEMENT * ROW_WIDTH;
+  for (let start = 0; start < all.length; start += chunkValues) {
+    const chunk = all.slice(start, start + chunkValues);
+    await db.executeQuery(CompiledQuery.raw(sqliteInsertSql(chunk.length / ROW_WIDTH), chunk));
   }
-  const greatest = dialect === 'sqlite' ? sql.raw('max') : sql.raw('greatest');
-  const nodeRows = [...nodes].map(([s_nf, t]) => ({ s_nf, first_seen_at: t.first, last_received_at: t.last }));
+  const nodeRows = names.map((s_nf) => ({ s_nf, first_seen_at: nodes.get(s_nf)!.first, last_received_at: nodes.get(s_nf)!.last }));
   for (let start = 0; start < nodeRows.length; start += ROWS_PER_STATEMENT) {
     await metrics(db)
       .insertInto('nf_nodes')
       .values(nodeRows.slice(start, start + ROWS_PER_STATEMENT))
       .onConflict((oc) =>
-        oc.column('s_nf').doUpdateSet({
-          last_received_at: sql<number>`${greatest}(nf_nodes.last_received_at, excluded.last_received_at)`,
-        }),
+        oc.column('s_nf').doUpdateSet({ last_received_at: sql<number>`max(nf_nodes.last_received_at, excluded.last_received_at)` }),
       )
       .execute();
   }
-}
-
-/** One connection's cached statements for the SQLite fast path, and the transaction that uses them. */
-interface NativeSampleWriter {
-  write(rows: readonly ReceivedSample[]): void;
-}
-
-/** Per native connection (so a closed or second database never shares statements); no other module state. */
-const nativeWriters = new WeakMap<SqliteNative, NativeSampleWriter>();
-
-function nativeWriterFor(native: SqliteNative): NativeSampleWriter {
-  let writer = nativeWriters.get(native);
-  if (writer) return writer;
-  const marks = SAMPLE_COLUMNS.map(() => '?').join(', ');
-  const insertRow = native.prepare(`insert into nf_samples (${SAMPLE_COLUMNS.join(', ')}) values (${marks})`);
-  const upsertNode = native.prepare(
-    'insert into nf_nodes (s_nf, first_seen_at, last_received_at) values (?, ?, ?) ' +
-      'on conflict (s_nf) do update set last_received_at = max(nf_nodes.last_received_at, excluded.last_received_at)',
-  );
-  const params: unknown[] = new Array(SAMPLE_COLUMNS.length);
-  const transaction = native.transaction((rows: readonly ReceivedSample[]) => {
-    const nodes = new Map<string, { first: number; last: number }>();
-    for (const { sample, receivedAt } of rows) {
-      params[0] = sample.s_nf;
-      params[1] = receivedAt;
-      params[2] = sample.dt_infotime;
-      params[3] = JSON.stringify(sample.values);
-      for (let k = 0; k < NUMERIC_KEYS.length; k++) params[4 + k] = sample.numbers[NUMERIC_KEYS[k]!];
-      insertRow.run(params);
-      const seen = nodes.get(sample.s_nf);
-      if (!seen) nodes.set(sample.s_nf, { first: receivedAt, last: receivedAt });
-      else if (receivedAt > seen.last) seen.last = receivedAt;
-    }
-    for (const [nf, t] of nodes) upsertNode.run(nf, t.first, t.last);
-  });
-  writer = { write: (rows) => transaction.immediate(rows) };
-  nativeWriters.set(native, writer);
-  return writer;
-}
-
-/**
- * SQLite fast path of insertSamples: cached single-row prepared statements in one
- * better-sqlite3 transaction (Kysely would prepare a new multi-row statement per call).
- * Runs synchronously, so nothing else can interleave; returns false without writing when
- * the connection is already inside a transaction (a Kysely transaction awaiting between
- * statements), so samples never join, or commit, somebody else's transaction; the caller
- * then takes the Kysely path, which queues behind that transaction.
- */
-export function insertSamplesNative(native: SqliteNative, rows: readonly ReceivedSample[]): boolean {
-  if (native.inTransaction) return false;
-  nativeWriterFor(native).write(rows);
-  return true;
 }
 
 /** The values of the newest sample for an NF (by receive time), exactly as sent; null when it has none. */
@@ -216,28 +191,64 @@ export async function nodeExists(db: Executor, nf: string): Promise<boolean> {
   return row !== undefined;
 }
 
-/** Every NF seen, by name, with its first and last sample times. */
+/**
+ * Every NF seen, by name, with its first and last sample times. The last time comes from
+ * the (s_nf, received_at) index (one seek per NF), so it is exact even though writers
+ * move nf_nodes.last_received_at forward only about once a second.
+ */
 export async function listNodes(db: Executor): Promise<Array<{ s_nf: string; first_seen_at: number; last_received_at: number }>> {
-  const rows = await metrics(db).selectFrom('nf_nodes').select(['s_nf', 'first_seen_at', 'last_received_at']).orderBy('s_nf').execute();
+  const rows = await metrics(db)
+    .selectFrom('nf_nodes as n')
+    .select((eb) => [
+      'n.s_nf',
+      'n.first_seen_at',
+      eb.fn
+        .coalesce(
+          eb.selectFrom('nf_samples as s').select((e) => e.fn.max('s.received_at').as('t')).whereRef('s.s_nf', '=', 'n.s_nf'),
+          'n.last_received_at',
+        )
+        .as('last_received_at'),
+    ])
+    .orderBy('n.s_nf')
+    .execute();
   return rows.map((r) => ({ s_nf: r.s_nf, first_seen_at: Number(r.first_seen_at), last_received_at: Number(r.last_received_at) }));
 }
 
 /**
- * Deletes at most `limit` samples received before `cutoff`, oldest first, in one short
- * statement; returns how many went. Callers loop until it returns less than `limit`.
+ * The first NF name after `after` (from the start when null) that has samples: one seek
+ * in the (s_nf, received_at) index, so walking every NF costs one seek per NF.
  */
-export async function deleteSamplesBefore(db: Executor, cutoff: number, limit: number): Promise<number> {
+export async function nextSampleNf(db: Executor, after: string | null): Promise<string | null> {
+  let q = metrics(db).selectFrom('nf_samples').select('s_nf').orderBy('s_nf').limit(1);
+  if (after !== null) q = q.where('s_nf', '>', after);
+  return (await q.executeTakeFirst())?.s_nf ?? null;
+}
+
+/**
+ * Deletes at most `limit` samples of one NF received before `cutoff`, oldest first, in one
+ * short statement through the (s_nf, received_at) index; returns how many went. Callers
+ * loop until it returns less than `limit`.
+ */
+export async function deleteNfSamplesBefore(db: Executor, nf: string, cutoff: number, limit: number): Promise<number> {
   const m = metrics(db);
   const result = await m
     .deleteFrom('nf_samples')
-    .where('id', 'in', m.selectFrom('nf_samples').select('id').where('received_at', '<', cutoff).orderBy('received_at').limit(limit))
+    .where(
+      'id',
+      'in',
+      m.selectFrom('nf_samples').select('id').where('s_nf', '=', nf).where('received_at', '<', cutoff).orderBy('received_at').limit(limit),
+    )
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 
-/** Forgets NFs whose newest sample is older than `cutoff` (their samples are gone too). */
+/** Forgets NFs silent since before `cutoff` that have no sample left. */
 export async function deleteNodesSilentSince(db: Executor, cutoff: number): Promise<number> {
-  const result = await metrics(db).deleteFrom('nf_nodes').where('last_received_at', '<', cutoff).executeTakeFirst();
+  const result = await metrics(db)
+    .deleteFrom('nf_nodes')
+    .where('last_received_at', '<', cutoff)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('nf_samples').select('id').whereRef('nf_samples.s_nf', '=', 'nf_nodes.s_nf'))))
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 

@@ -1,21 +1,21 @@
 import type { App } from '../../../core/app.js';
-import { AppError } from '../../../core/errors.js';
+import { isDatabaseOutage } from '../../../core/db/outage-dialect.js';
+import { AppError, isUnavailable } from '../../../core/errors.js';
+import { IngestWriter } from './ingest-writer.js';
 import {
+  deleteNfSamplesBefore,
   deleteNodesSilentSince,
-  deleteSamplesBefore,
-  insertSamples,
-  insertSamplesNative,
   latestSampleForNf,
   listNodes,
+  nextSampleNf,
   nodeExists,
   sampleSeries,
   sampleStatsSince,
   type FieldStats,
-  type ReceivedSample,
 } from './repo.js';
 import type { SampleInput } from './rules.js';
+import { encodeSamples } from './sample-rows.js';
 import { SAMPLE_KEYS, type NumericKey } from './tables.js';
-import { SampleWriter } from './writer.js';
 
 /** An NF with no sample for this long is reported stale (3 missed 10-second intervals). */
 export const STALE_AFTER_MS = 30_000;
@@ -26,36 +26,29 @@ export const MAX_SERIES_POINTS = 2000;
 /** Most rows one retention DELETE removes, so it never holds the write lock for long. */
 export const RETENTION_BATCH_ROWS = 10_000;
 
-const writers = new WeakMap<App, SampleWriter>();
+const writers = new WeakMap<App, IngestWriter>();
 
-/** The app's one group-commit writer for samples (created on first use). */
-export function sampleWriterFor(app: App): SampleWriter {
+/** The app's one sample writer (created on first use). */
+export function ingestWriterFor(app: App): IngestWriter {
   let writer = writers.get(app);
   if (!writer) {
-    writer = new SampleWriter((rows) => commitSamples(app, rows));
+    writer = new IngestWriter(app);
     writers.set(app, writer);
   }
   return writer;
 }
 
 /**
- * Writes one group in one transaction: on SQLite through the native connection's cached
- * statements unless that connection is inside another transaction, else through Kysely.
- */
-async function commitSamples(app: App, rows: ReceivedSample[]): Promise<void> {
-  if (app.sqliteNative && insertSamplesNative(app.sqliteNative, rows)) return;
-  await app.db.transaction().execute((tx) => insertSamples(tx, app.dialect, rows));
-}
-
-/**
  * Stores samples stamped with the server's receive time; resolves only after the
- * transaction holding them has committed. A storage failure becomes AppError 'internal'.
+ * transaction holding them has committed. A database outage becomes AppError
+ * 'unavailable', any other storage failure AppError 'internal'.
  */
-export async function ingestSamples(app: App, samples: SampleInput[]): Promise<void> {
-  const receivedAt = app.clock.now();
+export async function ingestSamples(app: App, samples: readonly SampleInput[]): Promise<void> {
   try {
-    await sampleWriterFor(app).write(samples.map((sample) => ({ sample, receivedAt })));
+    await ingestWriterFor(app).write(encodeSamples(samples, app.clock.now()));
   } catch (err) {
+    if (isUnavailable(err)) throw err;
+    if (isDatabaseOutage(err)) throw new AppError('unavailable', 'database unavailable', { cause: err });
     app.log.error({ err, samples: samples.length }, 'metrics commit failed');
     throw new AppError('internal', 'storage failure', { cause: err });
   }
@@ -111,18 +104,23 @@ export async function nfNodes(
 }
 
 /**
- * Deletes samples older than METRICS_RETENTION in batches of RETENTION_BATCH_ROWS, each
- * its own short statement, then forgets NFs silent for that long. Returns rows deleted.
- * Runs as the once-per-cluster job `monitor.retention` (metrics/index.ts); tests call it directly.
+ * Deletes samples older than METRICS_RETENTION, NF by NF through the (s_nf, received_at)
+ * index (there is no index on receive time alone: that would be one more B-tree write per
+ * sample), in batches of RETENTION_BATCH_ROWS, each its own short statement; then forgets
+ * NFs with nothing left. Returns rows deleted. Runs as the once-per-cluster job
+ * `monitor.retention` (metrics/index.ts); tests call it directly.
  */
 export async function deleteExpiredSamples(app: App, maxBatches = 10_000): Promise<number> {
   const cutoff = app.clock.now() - app.config.metricsRetentionS * 1000;
   let total = 0;
-  for (let i = 0; i < maxBatches; i++) {
-    const deleted = await deleteSamplesBefore(app.db, cutoff, RETENTION_BATCH_ROWS);
-    total += deleted;
-    if (deleted < RETENTION_BATCH_ROWS) break;
-    await new Promise((resolve) => setImmediate(resolve));
+  let batches = 0;
+  for (let nf = await nextSampleNf(app.db, null); nf !== null && batches < maxBatches; nf = await nextSampleNf(app.db, nf)) {
+    while (batches++ < maxBatches) {
+      const deleted = await deleteNfSamplesBefore(app.db, nf, cutoff, RETENTION_BATCH_ROWS);
+      total += deleted;
+      if (deleted < RETENTION_BATCH_ROWS) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
   await deleteNodesSilentSince(app.db, cutoff);
   return total;

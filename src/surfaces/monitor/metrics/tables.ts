@@ -1,4 +1,4 @@
-import type { Generated, Kysely } from 'kysely';
+import { sql, type Generated, type Kysely } from 'kysely';
 import { withIdColumn } from '../../../core/db/core-migrations.js';
 import type { StoaMigration } from '../../../core/db/migrator.js';
 import type { DialectName, EpochMs } from '../../../core/db/schema.js';
@@ -56,7 +56,21 @@ export type MetricsTables = {
   nf_nodes: NfNodesTable;
 };
 
-/** Samples with the (s_nf, received_at) index that makes "latest for NF" and "range for NF" index scans. */
+/**
+ * What the SQLite planner is told about nf_samples_nf_time (sqlite_stat1 format: rows,
+ * rows per s_nf, rows per (s_nf, received_at)): many rows per NF, so a query over a time
+ * range for every NF (the alert evaluation's window average) becomes a skip-scan, one
+ * range seek per NF, instead of a full scan. A real ANALYZE replaces it with measured
+ * numbers, which say the same once NFs have more than a handful of samples each.
+ */
+export const NF_TIME_INDEX_STATS = '1000000 10000 1';
+
+/**
+ * Samples with the (s_nf, received_at) index that makes "latest for NF" and "range for NF"
+ * index scans. On SQLite that is the only index: each one more costs every insert a B-tree
+ * write (and a page in the WAL), and the receive-time-only index served just the
+ * retention sweep, which now runs NF by NF (0201).
+ */
 export const metricsMigrations: StoaMigration[] = [
   {
     name: '0200_nf_samples',
@@ -79,6 +93,19 @@ export const metricsMigrations: StoaMigration[] = [
         .addColumn('first_seen_at', 'bigint', (c) => c.notNull())
         .addColumn('last_received_at', 'bigint', (c) => c.notNull())
         .execute();
+    },
+  },
+  {
+    name: '0201_nf_samples_one_index',
+    async up(db: Kysely<any>, dialect: DialectName) {
+      // PostgreSQL keeps its receive-time index: it has no skip-scan for the cross-NF window query.
+      if (dialect !== 'sqlite') return;
+      await db.schema.dropIndex('nf_samples_time').ifExists().execute();
+      // `ANALYZE sqlite_schema` creates sqlite_stat1 if needed and, run again, reloads it.
+      await sql`analyze sqlite_schema`.execute(db);
+      await sql`delete from sqlite_stat1 where tbl = 'nf_samples'`.execute(db);
+      await sql`insert into sqlite_stat1 (tbl, idx, stat) values ('nf_samples', 'nf_samples_nf_time', ${NF_TIME_INDEX_STATS})`.execute(db);
+      await sql`analyze sqlite_schema`.execute(db);
     },
   },
 ];

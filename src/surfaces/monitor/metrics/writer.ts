@@ -1,10 +1,11 @@
-import type { ReceivedSample } from './repo.js';
+import { ROW_WIDTH, type EncodedRows } from './sample-rows.js';
 
-/** Writes one group of samples in one transaction; rejects when the commit fails. */
-export type CommitGroup = (rows: ReceivedSample[]) => Promise<void>;
+/** Writes one group (the encoded rows of several requests) in one transaction; rejects when the commit fails. */
+export type CommitGroup = (groups: EncodedRows[]) => Promise<void>;
 
 interface Waiting {
-  rows: ReceivedSample[];
+  rows: EncodedRows;
+  count: number;
   resolve(): void;
   reject(err: unknown): void;
 }
@@ -27,10 +28,11 @@ export class SampleWriter {
   ) {}
 
   /** Resolves once `rows` are committed, together with whatever else arrived meanwhile. */
-  write(rows: ReceivedSample[]): Promise<void> {
+  write(rows: EncodedRows): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ rows, resolve, reject });
-      this.queuedRows += rows.length;
+      const count = rows.length / ROW_WIDTH;
+      this.queue.push({ rows, count, resolve, reject });
+      this.queuedRows += count;
       if (this.queuedRows >= this.options.maxRows) this.kick();
       else this.schedule();
     });
@@ -67,14 +69,14 @@ export class SampleWriter {
   private async flushOnce(): Promise<void> {
     const group: Waiting[] = [];
     let rows = 0;
-    while (this.queue.length > 0 && (rows === 0 || rows + this.queue[0]!.rows.length <= this.options.maxRows)) {
+    while (this.queue.length > 0 && (rows === 0 || rows + this.queue[0]!.count <= this.options.maxRows)) {
       const next = this.queue.shift()!;
       group.push(next);
-      rows += next.rows.length;
+      rows += next.count;
     }
     this.queuedRows -= rows;
     try {
-      await this.commit(group.flatMap((w) => w.rows));
+      await this.commit(group.map((w) => w.rows));
     } catch (err) {
       for (const w of group) w.reject(err);
       return;

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { http } from '../../../../test/support/clients.js';
+import { createTestDatabase, dialects, startTestServer, type TestDatabase, type TestServer } from '../../../../test/support/stoa.js';
+import { ManualClock } from '../../../lib/clock.js';
+import { NODE_REFRESH_MS } from './node-refresh.js';
+import { parseSample } from './rules.js';
+import { encodeSamples, SAMPLE_COLUMNS } from './sample-rows.js';
+import { deleteExpiredSamples, ingestWriterFor } from './service.js';
+import { NUMERIC_KEYS, type MetricsTables } from './tables.js';
+import { sampleFor } from './test-helpers.js';
+
+const T0 = Date.UTC(2026, 2, 1);
+
+test('an encoded row holds each column of SAMPLE_COLUMNS in order', () => {
+  const sample = parseSample(sampleFor('amf', { s_cpu: '12.5', s_disk: 7, s_transfer: '', s_system: 'linux' }));
+  const row = encodeSamples([sample], T0);
+  const expected = SAMPLE_COLUMNS.map((c) =>
+    c === 'received_at' ? T0 : c === 'raw' ? JSON.stringify(sample.values) : c === 's_nf' || c === 'dt_infotime' ? sample[c] : sample.numbers[c],
+  );
+  assert.deepEqual(row, expected);
+  assert.deepEqual(row.slice(4), NUMERIC_KEYS.map((k) => sample.numbers[k]));
+});
+
+for (const d of await dialects()) {
+  describe(`metrics ingest writer (${d.name})`, { skip: d.skip }, () => {
+    let db: TestDatabase;
+    let srv: TestServer;
+    const clock = new ManualClock(T0);
+    before(async () => {
+      db = await createTestDatabase(d.name);
+      srv = await startTestServer(db, { clock, env: { SOCKET_PORT: '-1', METRICS_RETENTION: '1d' } });
+    });
+    after(async () => {
+      await srv?.stop();
+      await db?.drop();
+    });
+    const app = () => srv.server.app;
+    const tables = () => app().db.withTables<MetricsTables>();
+
+    test('the NF list shows the exact last sample time while nf_nodes is refreshed about once a second', async () => {
+      clock.set(T0);
+      assert.equal((await http(srv.baseUrl, 'POST', '/nfs/resource', { body: sampleFor('refresh-nf') })).status, 200);
+      clock.advance(NODE_REFRESH_MS / 4);
+      assert.equal((await http(srv.baseUrl, 'POST', '/nfs/resource', { body: sampleFor('refresh-nf') })).status, 200);
+      const stored = await tables().selectFrom('nf_nodes').select('last_received_at').where('s_nf', '=', 'refresh-nf').executeTakeFirstOrThrow();
+      assert.equal(Number(stored.last_received_at), T0, 'the second sample, within NODE_REFRESH_MS, did not rewrite nf_nodes');
+      const nodes = await http(srv.baseUrl, 'GET', '/nfs/nodes');
+      const node = nodes.body.nodes.find((n: { s_nf: string }) => n.s_nf === 'refresh-nf');
+      assert.equal(node.last_received_at, new Date(T0 + NODE_REFRESH_MS / 4).toISOString());
+      clock.advance(NODE_REFRESH_MS);
+      assert.equal((await http(srv.baseUrl, 'POST', '/nfs/resource', { body: sampleFor('refresh-nf') })).status, 200);
+      const moved = await tables().selectFrom('nf_nodes').select('last_received_at').where('s_nf', '=', 'refresh-nf').executeTakeFirstOrThrow();
+      assert.equal(Number(moved.last_received_at), T0 + (NODE_REFRESH_MS * 5) / 4);
+    });
+
+    test('retention also deletes samples of an NF that nf_nodes does not list', async () => {
+      const now = T0 + 10 * 86_400_000;
+      clock.set(now);
+      const row = (nf: string, at: number) => ({ s_nf: nf, received_at: at, dt_infotime: '2026-03-01 00:00:00', raw: '{}', ...Object.fromEntries(NUMERIC_KEYS.map((k) => [k, 1])) });
+      await tables()
+        .insertInto('nf_samples')
+        .values([row('unlisted-nf', now - 3 * 86_400_000), row('unlisted-nf', now - 2 * 86_400_000), row('unlisted-nf', now - 1000)])
+        .execute();
+      assert.ok((await deleteExpiredSamples(app())) >= 2);
+      const left = await tables().selectFrom('nf_samples').select('received_at').where('s_nf', '=', 'unlisted-nf').execute();
+      assert.deepEqual(left.map((r) => Number(r.received_at)), [now - 1000]);
+    });
+
+    test('samples written after the writer is closed are still committed', async () => {
+      await ingestWriterFor(app()).close();
+      const res = await http(srv.baseUrl, 'POST', '/nfs/resource/batch', { body: [sampleFor('after-close', { s_cpu: 3 })] });
+      assert.equal(res.status, 200);
+      assert.equal((await http(srv.baseUrl, 'GET', '/nfs/resource?s_nf=after-close')).body.data.s_cpu, 3);
+    });
+
+    if (d.name === 'sqlite') {
+      test('a window query over every NF is a skip-scan of the (s_nf, received_at) index, not a table scan', async () => {
+        const plan = await sql<{ detail: string }>`explain query plan
+          select s_nf, avg(s_cpu) from nf_samples where received_at > ${1} and received_at <= ${2} and s_cpu is not null group by s_nf`.execute(app().db);
+        assert.equal(plan.rows.length, 1);
+        assert.match(plan.rows[0]!.detail, /^SEARCH nf_samples USING INDEX nf_samples_nf_time \(ANY\(s_nf\) AND received_at>\? AND received_at<\?\)$/);
+        const indexes = await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'nf_samples'`.execute(app().db);
+        assert.deepEqual(indexes.rows.map((r) => r.name), ['nf_samples_nf_time']);
+      });
+    }
+  });
+}
