@@ -10,6 +10,7 @@ import { encodeSamples, SAMPLE_COLUMNS } from './sample-rows.js';
 import { deleteExpiredSamples, ingestWriterFor } from './service.js';
 import { NUMERIC_KEYS, type MetricsTables } from './tables.js';
 import { sampleFor } from './test-helpers.js';
+import { WriterThread, WriterThreadError } from './writer-thread.js';
 
 const T0 = Date.UTC(2026, 2, 1);
 
@@ -83,6 +84,28 @@ for (const d of await dialects()) {
         assert.match(plan.rows[0]!.detail, /^SEARCH nf_samples USING INDEX nf_samples_nf_time \(ANY\(s_nf\) AND received_at>\? AND received_at<\?\)$/);
         const indexes = await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'nf_samples'`.execute(app().db);
         assert.deepEqual(indexes.rows.map((r) => r.name), ['nf_samples_nf_time']);
+      });
+
+      test('the writer thread acknowledges after commit, reports a failed commit with its SQLite code, then carries on', async () => {
+        let died: Error | null = null;
+        const thread = new WriterThread({ file: app().sqliteNative!.name, busyTimeoutMs: 5000, maxGroupRows: 5000 }, (err) => (died = err));
+        try {
+          const good = encodeSamples([parseSample(sampleFor('thread-nf', { s_cpu: 41 }))], T0);
+          await thread.write(good);
+          const seen = await tables().selectFrom('nf_samples').select('s_cpu').where('s_nf', '=', 'thread-nf').execute();
+          assert.deepEqual(seen.map((r) => r.s_cpu), [41]);
+          const bad = [...good];
+          bad[0] = null;
+          await assert.rejects(thread.write(bad), (err: unknown) => err instanceof WriterThreadError && err.code === 'SQLITE_CONSTRAINT_NOTNULL');
+          await thread.write(encodeSamples([parseSample(sampleFor('thread-nf', { s_cpu: 42 }))], T0 + 1));
+          const after = await tables().selectFrom('nf_samples').select('s_cpu').where('s_nf', '=', 'thread-nf').orderBy('received_at').execute();
+          assert.deepEqual(after.map((r) => r.s_cpu), [41, 42]);
+        } finally {
+          await thread.close();
+        }
+        assert.equal(died, null);
+        assert.equal(thread.usable, false);
+        await assert.rejects(thread.write(encodeSamples([parseSample(sampleFor('thread-nf'))], T0)), /closing/);
       });
     }
   });

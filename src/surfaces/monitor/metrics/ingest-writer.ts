@@ -5,33 +5,65 @@ import { insertEncodedRows } from './repo.js';
 import type { EncodedRows } from './sample-rows.js';
 import { createSqliteInserter, type SqliteInserter } from './sqlite-inserter.js';
 import { SampleWriter } from './writer.js';
+import { WriterThread, type WriterThreadOptions } from './writer-thread.js';
+
+/** The writer thread's settings: core's busy timeout, and groups small enough to hold the write lock briefly. */
+const THREAD_OPTIONS: Omit<WriterThreadOptions, 'file'> = { busyTimeoutMs: 5000, maxGroupRows: 5000 };
 
 /** Most rows one in-process group commit takes. */
 const IN_PROCESS_MAX_ROWS = 5000;
 
 /**
- * Where an app's samples are committed: a group commit, SQLite through the main
- * connection's cached statements (or through Kysely when that connection is inside
- * someone else's transaction), PostgreSQL through one unnest statement per group.
+ * Where an app's samples are committed. SQLite on a file: the writer thread, so inserts
+ * and fsync overlap the HTTP work. Otherwise (PostgreSQL, an in-memory SQLite, after the
+ * thread has stopped or died) an in-process group commit: SQLite through the main
+ * connection's cached statements, or through Kysely when that connection is inside
+ * someone else's transaction; PostgreSQL through one unnest statement per group.
  * `write` resolves only once the rows are committed.
  */
 export class IngestWriter {
+  private thread: WriterThread | null = null;
+  private threadAllowed: boolean;
   private readonly inProcess: SampleWriter;
   private readonly nodes = new NodeRefresh();
   private inserter: SqliteInserter | null = null;
 
   constructor(private readonly app: App) {
+    const file = app.sqliteNative?.name;
+    this.threadAllowed = !!file && file !== ':memory:' && !app.sqliteNative!.memory;
     this.inProcess = new SampleWriter((groups) => this.commitInProcess(groups), { maxRows: IN_PROCESS_MAX_ROWS, maxDelayMs: 0 });
   }
 
   /** Resolves once `rows` are durable; rejects (nothing acknowledged) when their commit failed. */
   write(rows: EncodedRows): Promise<void> {
-    return this.inProcess.write(rows);
+    const thread = this.threadForWrite();
+    return thread ? thread.write(rows) : this.inProcess.write(rows);
   }
 
-  /** Waits for every accepted write. */
+  /** Waits for every accepted write; stops the writer thread (later writes are committed in-process). */
   async close(): Promise<void> {
+    this.threadAllowed = false;
+    const thread = this.thread;
+    this.thread = null;
+    await thread?.close();
     await this.inProcess.drain();
+  }
+
+  private threadForWrite(): WriterThread | null {
+    if (this.thread?.usable) return this.thread;
+    if (!this.threadAllowed) return null;
+    // A thread that fails to start, or dies, is not started again: the next writes go in-process.
+    const giveUp = (err: unknown) => {
+      this.threadAllowed = false;
+      this.thread = null;
+      this.app.log.error({ err }, 'metrics writer thread stopped; committing samples in-process');
+    };
+    try {
+      this.thread = new WriterThread({ ...THREAD_OPTIONS, file: this.app.sqliteNative!.name }, giveUp);
+    } catch (err) {
+      giveUp(err);
+    }
+    return this.thread;
   }
 
   private async commitInProcess(groups: EncodedRows[]): Promise<void> {
