@@ -67,6 +67,8 @@ export interface Config {
   };
   /** Lifetime of an image captcha answer (CAPTCHA_TTL_S). */
   captchaTtlS: number;
+  /** Captcha images one client address may fetch per minute (CAPTCHA_PER_IP_PER_MINUTE): each costs a render. */
+  captchaPerIpPerMinute: number;
   weibo: {
     clientId: string | null;
     clientSecret: string | null;
@@ -84,7 +86,8 @@ export interface Config {
   web: { jwtTtlS: number; loginAttemptsPerMinute: number; signupMaxSelfLevel: number };
   activationBaseUrl: string | null;
   studentVerifier: { kind: 'none' | 'http'; url: string | null; okPattern: string | null; timeoutMs: number };
-  study: { tokenTtlS: number };
+  /** Study: token lifetime (STUDY_TOKEN_TTL_S); Basic-auth password tries per address and name a minute (STUDY_LOGIN_ATTEMPTS_PER_MINUTE). */
+  study: { tokenTtlS: number; loginAttemptsPerMinute: number };
   /**
    * Verify surface: iHome session lifetime (IHOME_SESSION_TTL_S, sliding), dadashop JWT
    * lifetime (DADASHOP_TOKEN_TTL_S, 1 day), iHome logins per IP and phone per minute
@@ -265,6 +268,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       ronglianTimeoutMs: r.int('RONGLIAN_TIMEOUT_MS', 5000, 100, 120_000),
     },
     captchaTtlS: r.int('CAPTCHA_TTL_S', 180, 1, 24 * 3600),
+    captchaPerIpPerMinute: r.int('CAPTCHA_PER_IP_PER_MINUTE', 30, 1, 1_000_000),
     weibo: {
       clientId: r.optional('WEIBO_CLIENT_ID'),
       clientSecret: r.optional('WEIBO_CLIENT_SECRET'),
@@ -290,7 +294,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       okPattern: r.regex('STUDENT_VERIFIER_OK'),
       timeoutMs: r.int('STUDENT_VERIFIER_TIMEOUT_MS', 5000, 100, 120_000),
     },
-    study: { tokenTtlS: r.int('STUDY_TOKEN_TTL_S', 3600, 1, 365 * 24 * 3600) },
+    study: {
+      tokenTtlS: r.int('STUDY_TOKEN_TTL_S', 3600, 1, 365 * 24 * 3600),
+      loginAttemptsPerMinute: r.int('STUDY_LOGIN_ATTEMPTS_PER_MINUTE', 10, 1, 1_000_000),
+    },
     verify: {
       ihomeSessionTtlS: r.int('IHOME_SESSION_TTL_S', 86400, 60, 365 * 24 * 3600),
       dadashopTokenTtlS: r.int('DADASHOP_TOKEN_TTL_S', 86400, 60, 365 * 24 * 3600),

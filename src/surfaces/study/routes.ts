@@ -54,7 +54,7 @@ export async function studyRoutes(
     return reply.code(status).send(body);
   });
 
-  const authed = (req: FastifyRequest) => authenticateStudyRequest(app, req.headers.authorization);
+  const authed = (req: FastifyRequest) => authenticateStudyRequest(app, req.headers.authorization, req.ip);
   const P = STUDY_PREFIX;
 
   http.get(`${P}/token`, async (req) => {

@@ -48,10 +48,12 @@ const wholeSeconds = (ms: number) => Math.floor(ms / 1000) * 1000;
 
 /**
  * Checks HTTP Basic credentials: `<token>:` (any password) or `username-or-email:password`.
+ * Password tries spend from a per client-address-and-name budget (a success gives it
+ * back), so Basic auth cannot be used to guess passwords at speed; tokens spend nothing.
  * Pending accounts are refused with a message saying why. Updates `last_seen` at most
  * once a minute.
  */
-export async function authenticateStudyRequest(app: App, authorization: string | undefined): Promise<StudyAuth> {
+export async function authenticateStudyRequest(app: App, authorization: string | undefined, ip = ''): Promise<StudyAuth> {
   const basic = parseBasicAuth(authorization);
   if (!basic || basic.name === '') throw invalid();
   let user: User | null = null;
@@ -61,7 +63,11 @@ export async function authenticateStudyRequest(app: App, authorization: string |
     user = (await findUserById(app.db, tokenUserId)) ?? null;
     viaToken = true;
   } else if (basic.password !== '') {
+    const budget = app.state.limits.create('study-login', { points: app.config.study.loginAttemptsPerMinute, durationS: 60 });
+    const key = `${ip}|${basic.name.toLowerCase()}`;
+    if (!(await budget.consume(key)).allowed) throw new AppError('rate_limited', 'Too many failed attempts, try again in a minute');
     user = await verifyCredentials(app, { usernameOrEmail: basic.name }, basic.password);
+    if (user) await budget.reset(key);
   }
   if (!user) throw invalid();
   if (user.status === 'pending') {

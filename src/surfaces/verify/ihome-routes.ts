@@ -38,8 +38,11 @@ export async function ihomeRoutes(http: FastifyInstance, app: App): Promise<void
   const withSession = (req: FastifyRequest, reply: FastifyReply, session: IhomeSession) =>
     reply.header('set-cookie', sessionCookie(session.token, secure(req)));
 
+  const captchaBudget = app.state.limits.create('captcha-image', { points: app.config.captchaPerIpPerMinute, durationS: 60 });
   http.get<{ Params: { id: string } }>(`${P}/image_codes/:id`, async (req, reply) => {
     if (!IMAGE_CODE_ID.test(req.params.id)) return ihomeBody('bad_param');
+    // Rendering costs CPU: one client address gets a bounded number of pictures a minute.
+    if (!(await captchaBudget.consume(req.ip)).allowed) return reply.code(429).send(ihomeBody('captcha_too_frequent'));
     const { png, answer } = await issueCaptcha(app, req.params.id);
     reply.header('content-type', 'image/png').header('cache-control', 'no-store');
     if (app.config.nodeEnv === 'test') reply.header(TEST_CAPTCHA_HEADER, answer);

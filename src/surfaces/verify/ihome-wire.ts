@@ -26,6 +26,7 @@ export const IHOME_ANSWERS = {
   not_activated: ['4104', '账号未激活，请先点击激活邮件中的链接'],
   sms_too_frequent: ['4201', '发送过于频繁'],
   login_too_frequent: ['4201', '错误次数过多，请稍后重试'],
+  captcha_too_frequent: ['4201', '请求过于频繁，请稍后重试'],
   body_too_large: ['4103', '请求体过大'],
   server_error: ['4500', '内部错误'],
   db_error: ['4001', '数据库异常'],
