@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -11,26 +9,12 @@ import type { MailMessage } from '../../src/core/mail/types.js';
 import { storeCode } from '../../src/core/verification/codes.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { DADASHOP_SMS_PURPOSE } from '../../src/surfaces/verify/dadashop-service.js';
-import { browserSkip, launchBrowser, openPage, screenshotBothSizes } from '../support/browser.js';
+import { browserSkip, copyBuiltConsole, launchBrowser, openPage, screenshotBothSizes } from '../support/browser.js';
 import { http } from '../support/clients.js';
 import { startFakeWeibo, type FakeWeibo } from '../support/fake-weibo.js';
 import { createTestDatabase, type TestDatabase } from '../support/stoa.js';
 
 const skip = browserSkip();
-
-/** Copies console/dist to a temporary folder, again if a rebuild elsewhere was caught half-way. */
-async function copyBuiltConsole(): Promise<string> {
-  for (let attempt = 0; ; attempt++) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'stoa-console-'));
-    cpSync('console/dist', dir, { recursive: true });
-    const html = existsSync(path.join(dir, 'index.html')) ? readFileSync(path.join(dir, 'index.html'), 'utf8') : '';
-    const assets = [...html.matchAll(/"\/(assets\/[^"]+)"/g)].map((m) => m[1]!);
-    if (assets.length > 0 && assets.every((a) => existsSync(path.join(dir, a)))) return dir;
-    rmSync(dir, { recursive: true, force: true });
-    if (attempt === 10) throw new Error('console/dist is not built (npm run build:console)');
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 /** Polls until `read` gives a value. */
 async function eventually<T>(read: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {

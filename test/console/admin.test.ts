@@ -1,29 +1,13 @@
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { findUserByUsername, updateAccessLevel } from '../../src/core/users/user-repo.js';
-import { browserSkip, launchBrowser, openPage, screenshotBothSizes } from '../support/browser.js';
+import { browserSkip, copyBuiltConsole, launchBrowser, openPage, screenshotBothSizes } from '../support/browser.js';
 import { http } from '../support/clients.js';
 import { createTestDatabase, startTestServer, type TestDatabase, type TestServer } from '../support/stoa.js';
 
 const skip = browserSkip();
-
-/** Copies console/dist to a temporary folder, again if a rebuild elsewhere was caught half-way. */
-async function copyBuiltConsole(): Promise<string> {
-  for (let attempt = 0; ; attempt++) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'stoa-console-'));
-    cpSync('console/dist', dir, { recursive: true });
-    const html = existsSync(path.join(dir, 'index.html')) ? readFileSync(path.join(dir, 'index.html'), 'utf8') : '';
-    const assets = [...html.matchAll(/"\/(assets\/[^"]+)"/g)].map((m) => m[1]!);
-    if (assets.length > 0 && assets.every((a) => existsSync(path.join(dir, a)))) return dir;
-    rmSync(dir, { recursive: true, force: true });
-    if (attempt === 10) throw new Error('console/dist is not built (npm run build:console)');
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 /** Web sign-up over HTTP; `level` asks for an access level (an access request). */
 async function signup(baseUrl: string, name: string, phone: string, level?: number): Promise<void> {

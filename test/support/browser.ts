@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { servicesRequired } from './services.js';
@@ -77,4 +78,18 @@ export async function screenshotBothSizes(page: Page, name: string): Promise<str
   }
   if (original) await page.setViewportSize(original);
   return files;
+}
+
+/** Copies console/dist to a temporary folder (for CONSOLE_DIR), so a rebuild elsewhere cannot swap files mid-test. */
+export async function copyBuiltConsole(): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'stoa-console-'));
+    cpSync('console/dist', dir, { recursive: true });
+    const html = existsSync(path.join(dir, 'index.html')) ? readFileSync(path.join(dir, 'index.html'), 'utf8') : '';
+    const assets = [...html.matchAll(/"\/(assets\/[^"]+)"/g)].map((m) => m[1]!);
+    if (assets.length > 0 && assets.every((a) => existsSync(path.join(dir, a)))) return dir;
+    rmSync(dir, { recursive: true, force: true });
+    if (attempt === 10) throw new Error('console/dist is not built (npm run build:console)');
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
