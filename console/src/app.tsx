@@ -1,4 +1,5 @@
 import type { ComponentType } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
 import { signOut, watchWebSession } from './api/accounts.js';
 import { hubConnected } from './api/hub.js';
 import { isAdmin, session } from './api/session.js';
@@ -48,12 +49,18 @@ function findPage(path: string): PageEntry | null {
 // Refreshes the 300 s web JWT while the tab is open; a 401 to it returns to sign-in.
 watchWebSession();
 
+/** The skip link moves focus without touching the hash, which holds the route. */
+function skipToContent(event: Event): void {
+  event.preventDefault();
+  document.getElementById('content')?.focus();
+}
+
 function Header() {
   const current = route.value.path;
   const user = session.value;
   return (
     <header class="top">
-      <a class="skip" href="#content">
+      <a class="skip" href="#content" onClick={skipToContent}>
         Skip to content
       </a>
       <a class="brand" href={href('/')}>
@@ -89,6 +96,22 @@ function Header() {
   );
 }
 
+/**
+ * After moving to another page, focus goes to the page's content (as a full page load
+ * would put a keyboard or screen-reader user at its start) and the tab title follows.
+ */
+function useFocusOnNavigation(path: string, title: string | null): void {
+  const first = useRef(true);
+  useEffect(() => {
+    document.title = title ? `${title} · Stoa` : 'Stoa console';
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    document.getElementById('content')?.focus({ preventScroll: false });
+  }, [path]);
+}
+
 /** The console shell: header, then the page the route names. */
 export function App() {
   const { path } = route.value;
@@ -100,6 +123,7 @@ export function App() {
   } else if (entry?.adminOnly && !isAdmin()) {
     Page = NotFoundPage;
   }
+  useFocusOnNavigation(path, entry?.nav ?? null);
   return (
     <>
       <Header />

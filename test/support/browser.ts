@@ -53,7 +53,11 @@ export interface WatchedPage {
 }
 
 /** Opens a new context (its own cookies and storage: one "person") and a watched page in it. */
-export async function openPage(browser: Browser, baseUrl: string, viewport = VIEWPORTS[1]): Promise<WatchedPage> {
+export async function openPage(
+  browser: Browser,
+  baseUrl: string,
+  viewport: { width: number; height: number } = VIEWPORTS[1],
+): Promise<WatchedPage> {
   const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: viewport.width, height: viewport.height } });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -93,3 +97,46 @@ export async function copyBuiltConsole(): Promise<string> {
     await new Promise((r) => setTimeout(r, 500));
   }
 }
+
+/**
+ * Cheap accessibility checks on the visible page: every form control has a label, every
+ * button and link a name, every image an alt, no positive tabindex, one h1. Returns the
+ * problems found (empty when none).
+ */
+export function accessibilityProblems(page: Page): Promise<string[]> {
+  // Sent as source text: the test runner's transpiler would add helpers the page does not have.
+  return page.evaluate(AUDIT_SCRIPT) as Promise<string[]>;
+}
+
+const AUDIT_SCRIPT = `(() => {
+  const problems = [];
+  const visible = (el) => {
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== 'hidden';
+  };
+  const show = (el) => el.outerHTML.slice(0, 120);
+  const named = (el) =>
+    (el.getAttribute('aria-label') ?? '').trim() !== '' ||
+    el.hasAttribute('aria-labelledby') ||
+    (el.textContent ?? '').trim() !== '' ||
+    (el.getAttribute('title') ?? '').trim() !== '' ||
+    [...el.querySelectorAll('img')].some((img) => (img.getAttribute('alt') ?? '').trim() !== '');
+  for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+    if (!visible(el) && el.type !== 'file') continue;
+    if ((el.labels?.length ?? 0) === 0 && !el.hasAttribute('aria-label') && !el.hasAttribute('aria-labelledby')) {
+      problems.push('control without a label: ' + show(el));
+    }
+  }
+  for (const el of document.querySelectorAll('button, a[href], [role=button], [role=tab]')) {
+    if (visible(el) && !named(el)) problems.push('control without a name: ' + show(el));
+  }
+  for (const el of document.querySelectorAll('img')) {
+    if (!el.hasAttribute('alt')) problems.push('image without alt: ' + show(el));
+  }
+  for (const el of document.querySelectorAll('[tabindex]')) {
+    if (Number(el.getAttribute('tabindex')) > 0) problems.push('positive tabindex: ' + show(el));
+  }
+  const headings = document.querySelectorAll('h1').length;
+  if (headings !== 1) problems.push(headings + ' h1 elements (want 1)');
+  return problems;
+})()`;
