@@ -6,9 +6,9 @@ import { createTestDatabase, dialects, startTestServer, type TestDatabase, type 
 import { ManualClock } from '../../../lib/clock.js';
 import { NODE_REFRESH_MS } from './node-refresh.js';
 import { parseSample } from './rules.js';
-import { encodeSamples, SAMPLE_COLUMNS } from './sample-rows.js';
+import { encodeSamples, rawSampleValues, SAMPLE_COLUMNS, sampleValuesFromRaw } from './sample-rows.js';
 import { deleteExpiredSamples, ingestWriterFor } from './service.js';
-import { NUMERIC_KEYS, type MetricsTables } from './tables.js';
+import { NUMERIC_KEYS, SAMPLE_KEYS, type MetricsTables } from './tables.js';
 import { sampleFor } from './test-helpers.js';
 import { WriterThread, WriterThreadError } from './writer-thread.js';
 
@@ -18,10 +18,18 @@ test('an encoded row holds each column of SAMPLE_COLUMNS in order', () => {
   const sample = parseSample(sampleFor('amf', { s_cpu: '12.5', s_disk: 7, s_transfer: '', s_system: 'linux' }));
   const row = encodeSamples([sample], T0);
   const expected = SAMPLE_COLUMNS.map((c) =>
-    c === 'received_at' ? T0 : c === 'raw' ? JSON.stringify(sample.values) : c === 's_nf' || c === 'dt_infotime' ? sample[c] : sample.numbers[c],
+    c === 'received_at' ? T0 : c === 'raw' ? JSON.stringify(SAMPLE_KEYS.map((k) => sample.values[k])) : c === 's_nf' || c === 'dt_infotime' ? sample[c] : sample.numbers[c],
   );
   assert.deepEqual(row, expected);
   assert.deepEqual(row.slice(4), NUMERIC_KEYS.map((k) => sample.numbers[k]));
+});
+
+test('a stored raw reads back as the values as sent, in key order, in the array and the older object form', () => {
+  const sample = parseSample(sampleFor('amf', { s_cpu: '12.50', s_disk: 7, s_transfer: '', s_load: 'n/a' }));
+  const expected = Object.fromEntries(SAMPLE_KEYS.map((k) => [k, sample.values[k]]));
+  assert.deepEqual(Object.entries(sampleValuesFromRaw(rawSampleValues(sample))), Object.entries(expected));
+  const legacy = JSON.stringify(Object.fromEntries([['s_extra', 1], ...SAMPLE_KEYS.map((k) => [k, sample.values[k]]).reverse()]));
+  assert.deepEqual(Object.entries(sampleValuesFromRaw(legacy)), Object.entries(expected));
 });
 
 for (const d of await dialects()) {

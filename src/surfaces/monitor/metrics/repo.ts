@@ -2,7 +2,7 @@ import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { DialectName, Executor } from '../../../core/db/schema.js';
 import { NodeRefresh, type NodeTimes } from './node-refresh.js';
 import type { SampleInput } from './rules.js';
-import { encodeSampleRow, ROW_WIDTH, SAMPLE_COLUMNS, type EncodedRows } from './sample-rows.js';
+import { encodeSampleRow, ROW_WIDTH, SAMPLE_COLUMNS, sampleValuesFromRaw, type EncodedRows } from './sample-rows.js';
 import { type MetricsTables, type NfSamplesTable, type NumericKey, NUMERIC_KEYS } from './tables.js';
 
 /** Rows per SQLite INSERT statement: 17 parameters each stays far below SQLite's parameter cap. */
@@ -101,7 +101,7 @@ export async function insertEncodedRows(db: Executor, dialect: DialectName, grou
   }
 }
 
-/** The values of the newest sample for an NF (by receive time), exactly as sent; null when it has none. */
+/** The values of the newest sample for an NF (by receive time), exactly as sent, in the 15-key order; null when it has none. */
 export async function latestSampleForNf(db: Executor, nf: string): Promise<Record<string, unknown> | null> {
   const row = await metrics(db)
     .selectFrom('nf_samples')
@@ -111,7 +111,7 @@ export async function latestSampleForNf(db: Executor, nf: string): Promise<Recor
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return row ? (JSON.parse(row.raw) as Record<string, unknown>) : null;
+  return row ? sampleValuesFromRaw(row.raw) : null;
 }
 
 /** Average, minimum, maximum and newest counted value of one field. */

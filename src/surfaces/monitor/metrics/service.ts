@@ -15,7 +15,7 @@ import {
 } from './repo.js';
 import type { SampleInput } from './rules.js';
 import { encodeSamples } from './sample-rows.js';
-import { SAMPLE_KEYS, type NumericKey } from './tables.js';
+import type { NumericKey } from './tables.js';
 
 /** An NF with no sample for this long is reported stale (3 missed 10-second intervals). */
 export const STALE_AFTER_MS = 30_000;
@@ -56,11 +56,9 @@ export async function ingestSamples(app: App, samples: readonly SampleInput[]): 
 
 /** The newest sample of an NF, values as sent, in the 15-key order; 404 AppError when it has none. */
 export async function latestSample(app: App, nf: string): Promise<Record<string, unknown>> {
-  const raw = await latestSampleForNf(app.db, nf);
-  if (!raw) throw new AppError('not_found', `No data for s_nf: ${nf}`);
-  const ordered: Record<string, unknown> = {};
-  for (const key of SAMPLE_KEYS) ordered[key] = raw[key];
-  return ordered;
+  const values = await latestSampleForNf(app.db, nf);
+  if (!values) throw new AppError('not_found', `No data for s_nf: ${nf}`);
+  return values;
 }
 
 /** Averages, extremes and last values of every measurement over the last `windowMs`. */

@@ -31,8 +31,9 @@ export const NUMERIC_KEYS = SAMPLE_KEYS.filter((k) => k !== 'dt_infotime' && k !
 export type NumericKey = (typeof NUMERIC_KEYS)[number];
 
 /**
- * One row per sample: the values exactly as sent (JSON in `raw`), plus each measurement
- * parsed into a typed column (null when it is not a finite number) for averages and charts.
+ * One row per sample: the values exactly as sent (JSON in `raw`: an array in SAMPLE_KEYS
+ * order, or in rows from before that, an object), plus each measurement parsed into a
+ * typed column (null when it is not a finite number) for averages and charts.
  */
 export type NfSamplesTable = {
   id: Generated<number>;
