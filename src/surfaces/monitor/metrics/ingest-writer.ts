@@ -13,6 +13,9 @@ const THREAD_OPTIONS: Omit<WriterThreadOptions, 'file'> = { busyTimeoutMs: 5000,
 /** Most rows one in-process group commit takes. */
 const IN_PROCESS_MAX_ROWS = 5000;
 
+/** Groups committing at once on PostgreSQL (measured: 2 beats 1 by a third on batches, 4 gains nothing more). */
+const PG_GROUPS_IN_FLIGHT = 2;
+
 /**
  * Where an app's samples are committed. SQLite on a file: the writer thread, so inserts
  * and fsync overlap the HTTP work. Otherwise (PostgreSQL, an in-memory SQLite, after the
@@ -31,7 +34,9 @@ export class IngestWriter {
   constructor(private readonly app: App) {
     const file = app.sqliteNative?.name;
     this.threadAllowed = !!file && file !== ':memory:' && !app.sqliteNative!.memory;
-    this.inProcess = new SampleWriter((groups) => this.commitInProcess(groups), { maxRows: IN_PROCESS_MAX_ROWS, maxDelayMs: 0 });
+    // PostgreSQL commits on pooled connections, so a second group can be on its way while one commits.
+    const maxInFlight = app.dialect === 'postgres' ? PG_GROUPS_IN_FLIGHT : 1;
+    this.inProcess = new SampleWriter((groups) => this.commitInProcess(groups), { maxRows: IN_PROCESS_MAX_ROWS, maxDelayMs: 0, maxInFlight });
   }
 
   /** Resolves once `rows` are durable; rejects (nothing acknowledged) when their commit failed. */

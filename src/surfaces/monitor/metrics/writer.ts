@@ -19,12 +19,16 @@ interface Waiting {
 export class SampleWriter {
   private queue: Waiting[] = [];
   private queuedRows = 0;
-  private flushing: Promise<void> | null = null;
+  private readonly flushing = new Set<Promise<void>>();
   private scheduled = false;
 
+  /**
+   * `maxRows` caps one group; `maxInFlight` is how many groups may be committing at once
+   * (1 for a single connection; more where commits run on several connections in parallel).
+   */
   constructor(
     private readonly commit: CommitGroup,
-    private readonly options: { maxRows: number; maxDelayMs: number } = { maxRows: 5000, maxDelayMs: 0 },
+    private readonly options: { maxRows: number; maxDelayMs: number; maxInFlight: number } = { maxRows: 5000, maxDelayMs: 0, maxInFlight: 1 },
   ) {}
 
   /** Resolves once `rows` are committed, together with whatever else arrived meanwhile. */
@@ -40,14 +44,14 @@ export class SampleWriter {
 
   /** Waits until everything submitted so far is committed or failed. */
   async drain(): Promise<void> {
-    for (let rounds = 0; rounds < 10_000 && (this.flushing || this.queue.length > 0); rounds++) {
-      if (this.flushing) await this.flushing;
-      else this.kick();
+    for (let rounds = 0; rounds < 10_000 && (this.flushing.size > 0 || this.queue.length > 0); rounds++) {
+      this.kick();
+      await Promise.all(this.flushing);
     }
   }
 
   private schedule(): void {
-    if (this.scheduled || this.flushing) return;
+    if (this.scheduled || this.flushing.size >= this.options.maxInFlight) return;
     this.scheduled = true;
     const run = () => {
       this.scheduled = false;
@@ -57,13 +61,15 @@ export class SampleWriter {
     else setImmediate(run);
   }
 
-  /** Starts a flush now unless one is running (that one starts the next when it ends). */
+  /** Starts flushes now while fewer than maxInFlight run (each starts the next when it ends). */
   private kick(): void {
-    if (this.flushing || this.queue.length === 0) return;
-    this.flushing = this.flushOnce().finally(() => {
-      this.flushing = null;
-      if (this.queue.length > 0) this.schedule();
-    });
+    while (this.flushing.size < this.options.maxInFlight && this.queue.length > 0) {
+      const flush: Promise<void> = this.flushOnce().finally(() => {
+        this.flushing.delete(flush);
+        if (this.queue.length > 0) this.schedule();
+      });
+      this.flushing.add(flush);
+    }
   }
 
   private async flushOnce(): Promise<void> {
