@@ -215,29 +215,15 @@ export async function listNodes(db: Executor): Promise<Array<{ s_nf: string; fir
 }
 
 /**
- * The first NF name after `after` (from the start when null) that has samples: one seek
- * in the (s_nf, received_at) index, so walking every NF costs one seek per NF.
+ * Deletes at most `limit` samples received before `cutoff`, oldest first, in one short
+ * statement through the receive-time index; returns how many went. Callers loop until it
+ * returns less than `limit`.
  */
-export async function nextSampleNf(db: Executor, after: string | null): Promise<string | null> {
-  let q = metrics(db).selectFrom('nf_samples').select('s_nf').orderBy('s_nf').limit(1);
-  if (after !== null) q = q.where('s_nf', '>', after);
-  return (await q.executeTakeFirst())?.s_nf ?? null;
-}
-
-/**
- * Deletes at most `limit` samples of one NF received before `cutoff`, oldest first, in one
- * short statement through the (s_nf, received_at) index; returns how many went. Callers
- * loop until it returns less than `limit`.
- */
-export async function deleteNfSamplesBefore(db: Executor, nf: string, cutoff: number, limit: number): Promise<number> {
+export async function deleteSamplesBefore(db: Executor, cutoff: number, limit: number): Promise<number> {
   const m = metrics(db);
   const result = await m
     .deleteFrom('nf_samples')
-    .where(
-      'id',
-      'in',
-      m.selectFrom('nf_samples').select('id').where('s_nf', '=', nf).where('received_at', '<', cutoff).orderBy('received_at').limit(limit),
-    )
+    .where('id', 'in', m.selectFrom('nf_samples').select('id').where('received_at', '<', cutoff).orderBy('received_at').limit(limit))
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

@@ -3,11 +3,10 @@ import { isDatabaseOutage } from '../../../core/db/outage-dialect.js';
 import { AppError, isUnavailable } from '../../../core/errors.js';
 import { IngestWriter } from './ingest-writer.js';
 import {
-  deleteNfSamplesBefore,
   deleteNodesSilentSince,
+  deleteSamplesBefore,
   latestSampleForNf,
   listNodes,
-  nextSampleNf,
   nodeExists,
   sampleSeries,
   sampleStatsSince,
@@ -102,23 +101,18 @@ export async function nfNodes(
 }
 
 /**
- * Deletes samples older than METRICS_RETENTION, NF by NF through the (s_nf, received_at)
- * index (there is no index on receive time alone: that would be one more B-tree write per
- * sample), in batches of RETENTION_BATCH_ROWS, each its own short statement; then forgets
- * NFs with nothing left. Returns rows deleted. Runs as the once-per-cluster job
- * `monitor.retention` (metrics/index.ts); tests call it directly.
+ * Deletes samples older than METRICS_RETENTION in batches of RETENTION_BATCH_ROWS, each
+ * its own short statement, then forgets NFs with nothing left. Returns rows deleted.
+ * Runs as the once-per-cluster job `monitor.retention` (metrics/index.ts); tests call it directly.
  */
 export async function deleteExpiredSamples(app: App, maxBatches = 10_000): Promise<number> {
   const cutoff = app.clock.now() - app.config.metricsRetentionS * 1000;
   let total = 0;
-  let batches = 0;
-  for (let nf = await nextSampleNf(app.db, null); nf !== null && batches < maxBatches; nf = await nextSampleNf(app.db, nf)) {
-    while (batches++ < maxBatches) {
-      const deleted = await deleteNfSamplesBefore(app.db, nf, cutoff, RETENTION_BATCH_ROWS);
-      total += deleted;
-      if (deleted < RETENTION_BATCH_ROWS) break;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+  for (let i = 0; i < maxBatches; i++) {
+    const deleted = await deleteSamplesBefore(app.db, cutoff, RETENTION_BATCH_ROWS);
+    total += deleted;
+    if (deleted < RETENTION_BATCH_ROWS) break;
+    await new Promise((resolve) => setImmediate(resolve));
   }
   await deleteNodesSilentSince(app.db, cutoff);
   return total;
