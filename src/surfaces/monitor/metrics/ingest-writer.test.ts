@@ -64,6 +64,19 @@ for (const d of await dialects()) {
       assert.equal(Number(moved.last_received_at), T0 + (NODE_REFRESH_MS * 5) / 4);
     });
 
+    test('awkward text survives the array-parameter path: quotes, backslashes, braces, commas, NULL-like words, non-ASCII', async () => {
+      const nf = 'nf "quoted" \\ {braced}, NULL';
+      const body = sampleFor(nf, { dt_infotime: 'NULL', s_system: '{"a":[1,2]}\\n', s_load: 'ünïcødé ✓', s_transfer: '' });
+      assert.equal((await http(srv.baseUrl, 'POST', '/nfs/resource/batch', { body: [body, { ...body, s_cpu: '7' }] })).status, 200);
+      const latest = await http(srv.baseUrl, 'GET', `/nfs/resource?s_nf=${encodeURIComponent(nf)}`);
+      assert.deepEqual(latest.body, { data: { ...body, s_cpu: '7' } });
+      const stored = await tables().selectFrom('nf_samples').select(['dt_infotime', 's_cpu', 's_load']).where('s_nf', '=', nf).orderBy('s_cpu').execute();
+      assert.deepEqual(stored, [
+        { dt_infotime: 'NULL', s_cpu: 1.5, s_load: null },
+        { dt_infotime: 'NULL', s_cpu: 7, s_load: null },
+      ]);
+    });
+
     test('retention also deletes samples of an NF that nf_nodes does not list', async () => {
       const now = T0 + 10 * 86_400_000;
       clock.set(now);
