@@ -1,7 +1,7 @@
-import { useState } from 'preact/hooks';
 import { signIn } from '../../api/accounts.js';
-import { errorMessage, NetworkError, request } from '../../api/http.js';
+import { errorMessage, request } from '../../api/http.js';
 import { Card, Field, Notice } from '../../ui/components.js';
+import { useFormState } from '../../ui/use-form.js';
 import type { OAuthState } from '../oauth-return.js';
 
 const EMPTY = { username: '', password: '', phone: '', email: '' };
@@ -12,37 +12,24 @@ const EMPTY = { username: '', password: '', phone: '', email: '' };
  * accounts wait for e-mail activation, which the result says.
  */
 export function WeiboBindForm(props: { ticket: string; onDone: (state: OAuthState | null) => void }) {
-  const [form, setForm] = useState(EMPTY);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const set = (key: keyof typeof EMPTY) => (e: { currentTarget: HTMLInputElement }) => setForm({ ...form, [key]: e.currentTarget.value });
+  const { form, set, anyBlank, error, setError, busy, submitWith } = useFormState(EMPTY, 'The account could not be created');
 
-  async function submit(event: Event) {
-    event.preventDefault();
-    if (busy) return;
-    setError(null);
-    if (Object.values(form).some((v) => v.trim() === '')) return setError('Fill in every field.');
-    setBusy(true);
-    try {
-      const res = await request('POST', '/v1/users/weibo/users', {
-        json: { uid: props.ticket, username: form.username.trim(), password: form.password, phone: form.phone.trim(), email: form.email.trim() },
+  const submit = submitWith(async () => {
+    if (anyBlank()) return setError('Fill in every field.');
+    const res = await request('POST', '/v1/users/weibo/users', {
+      json: { uid: props.ticket, username: form.username.trim(), password: form.password, phone: form.phone.trim(), email: form.email.trim() },
+    });
+    if (res.body?.code !== 200) return setError(errorMessage(res.body, 'The account could not be created'));
+    const login = await signIn(form.username.trim(), form.password);
+    if (login.status === 200) return props.onDone(null);
+    if (login.status === 403) {
+      return props.onDone({
+        kind: 'pending',
+        message: `Account ${form.username.trim()} created and linked to Weibo. We e-mailed an activation link to ${form.email.trim()}: open it, then sign in.`,
       });
-      if (res.body?.code !== 200) return setError(errorMessage(res.body, 'The account could not be created'));
-      const login = await signIn(form.username.trim(), form.password);
-      if (login.status === 200) return props.onDone(null);
-      if (login.status === 403) {
-        return props.onDone({
-          kind: 'pending',
-          message: `Account ${form.username.trim()} created and linked to Weibo. We e-mailed an activation link to ${form.email.trim()}: open it, then sign in.`,
-        });
-      }
-      props.onDone({ kind: 'failed', message: errorMessage(login.body, 'Sign-in failed') });
-    } catch (err) {
-      setError(err instanceof NetworkError ? err.message : 'The account could not be created');
-    } finally {
-      setBusy(false);
     }
-  }
+    props.onDone({ kind: 'failed', message: errorMessage(login.body, 'Sign-in failed') });
+  });
 
   return (
     <Card title="Create your account">

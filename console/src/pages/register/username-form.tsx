@@ -1,40 +1,27 @@
-import { useState } from 'preact/hooks';
 import { signIn, signInNotice } from '../../api/accounts.js';
-import { errorMessage, NetworkError, request } from '../../api/http.js';
+import { errorMessage, request } from '../../api/http.js';
 import { navigate } from '../../router.js';
 import { Card, Field, Notice } from '../../ui/components.js';
+import { useFormState } from '../../ui/use-form.js';
 
 const EMPTY = { name: '', email: '', phone: '', password: '', confirmation: '' };
 
 /** Web sign-up (`POST /user/signup`), then sign-in with the same name and password. */
 export function UsernameForm() {
-  const [form, setForm] = useState(EMPTY);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const set = (key: keyof typeof EMPTY) => (e: { currentTarget: HTMLInputElement }) => setForm({ ...form, [key]: e.currentTarget.value });
+  const { form, set, anyBlank, error, setError, busy, submitWith } = useFormState(EMPTY, 'Registration failed');
 
-  async function submit(event: Event) {
-    event.preventDefault();
-    if (busy) return;
-    setError(null);
-    if (Object.values(form).some((v) => v.trim() === '')) return setError('Fill in every field.');
+  const submit = submitWith(async () => {
+    if (anyBlank()) return setError('Fill in every field.');
     if (form.password !== form.confirmation) return setError('The two passwords differ.');
-    setBusy(true);
-    try {
-      const res = await request('POST', '/user/signup', {
-        json: { s_name: form.name.trim(), s_email: form.email.trim(), s_phone: form.phone.trim(), s_password: form.password, s_password_confirmation: form.confirmation },
-      });
-      if (res.status !== 200) return setError(errorMessage(res.body, 'Registration failed'));
-      const login = await signIn(form.name.trim(), form.password);
-      if (login.status === 200) return navigate('/');
-      signInNotice.value = `Account created. ${errorMessage(login.body, 'Sign in to continue')}.`;
-      navigate('/signin');
-    } catch (err) {
-      setError(err instanceof NetworkError ? err.message : 'Registration failed');
-    } finally {
-      setBusy(false);
-    }
-  }
+    const res = await request('POST', '/user/signup', {
+      json: { s_name: form.name.trim(), s_email: form.email.trim(), s_phone: form.phone.trim(), s_password: form.password, s_password_confirmation: form.confirmation },
+    });
+    if (res.status !== 200) return setError(errorMessage(res.body, 'Registration failed'));
+    const login = await signIn(form.name.trim(), form.password);
+    if (login.status === 200) return navigate('/');
+    signInNotice.value = `Account created. ${errorMessage(login.body, 'Sign in to continue')}.`;
+    navigate('/signin');
+  });
 
   return (
     <Card>
