@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { http } from '../../../../test/support/clients.js';
-import { createTestDatabase, dialects, startTestServer, type TestDatabase, type TestServer } from '../../../../test/support/stoa.js';
+import { dialects } from '../../../../test/support/stoa.js';
 import { ConfigError, loadConfig } from '../../../core/config.js';
 import { ManualClock } from '../../../lib/clock.js';
 import { insertSamples, type ReceivedSample } from './repo.js';
 import { parseSample } from './rules.js';
 import { deleteExpiredSamples } from './service.js';
-import { sampleFor } from './test-helpers.js';
+import { metricsServerForSuite, sampleFor } from './test-helpers.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const DAY = 86_400_000;
@@ -29,18 +29,8 @@ test('METRICS_RETENTION accepts seconds and d/h/m/s forms and rejects anything e
 
 for (const d of await dialects()) {
   describe(`metrics computation (${d.name})`, { skip: d.skip }, () => {
-    let db: TestDatabase;
-    let srv: TestServer;
     const clock = new ManualClock(T0);
-    before(async () => {
-      db = await createTestDatabase(d.name);
-      srv = await startTestServer(db, { clock, env: { SOCKET_PORT: '-1', METRICS_RETENTION: '1d' } });
-    });
-    after(async () => {
-      await srv?.stop();
-      await db?.drop();
-    });
-    const app = () => srv.server.app;
+    const { srv, app } = metricsServerForSuite(d.name, clock);
 
     test('a sample posted while another transaction is open never joins it (SQLite fast path falls back)', async () => {
       const rolledBack = new Error('roll back');
@@ -49,14 +39,14 @@ for (const d of await dialects()) {
         app().db.transaction().execute(async (tx) => {
           await sql`select 1`.execute(tx);
           if (app().sqliteNative) assert.equal(app().sqliteNative!.inTransaction, true);
-          posted = http(srv.baseUrl, 'POST', '/nfs/resource', { body: sampleFor('tx-nf', { s_cpu: '5' }) });
+          posted = http(srv().baseUrl, 'POST', '/nfs/resource', { body: sampleFor('tx-nf', { s_cpu: '5' }) });
           await new Promise((resolve) => setTimeout(resolve, 50));
           throw rolledBack;
         }),
         rolledBack,
       );
       assert.equal((await posted!).status, 200);
-      const latest = await http(srv.baseUrl, 'GET', '/nfs/resource?s_nf=tx-nf');
+      const latest = await http(srv().baseUrl, 'GET', '/nfs/resource?s_nf=tx-nf');
       assert.equal(latest.body.data.s_cpu, '5');
     });
 
@@ -64,12 +54,12 @@ for (const d of await dialects()) {
       clock.set(T0);
       const cpus = [12.5, '7', '', 99.25, 'oops', '0.5', 42, '-3'];
       for (const [i, cpu] of cpus.entries()) {
-        const res = await http(srv.baseUrl, 'POST', '/nfs/resource', { body: sampleFor('stats-nf', { s_cpu: cpu, s_disk: i }) });
+        const res = await http(srv().baseUrl, 'POST', '/nfs/resource', { body: sampleFor('stats-nf', { s_cpu: cpu, s_disk: i }) });
         assert.equal(res.status, 200);
         clock.advance(10_000);
       }
       // now = T0 + 80 s; samples at T0 + 0..70 s. A 45 s window keeps those at 40, 50, 60, 70 s (indexes 4..7).
-      const res = await http(srv.baseUrl, 'GET', '/nfs/resource/stats?s_nf=stats-nf&window=45');
+      const res = await http(srv().baseUrl, 'GET', '/nfs/resource/stats?s_nf=stats-nf&window=45');
       assert.equal(res.status, 200);
       const counted = cpus.slice(4).map((v) => (v === '' ? NaN : Number(v))).filter(Number.isFinite);
       const avg = counted.reduce((a, b) => a + b, 0) / counted.length;
@@ -79,12 +69,12 @@ for (const d of await dialects()) {
       assert.equal(res.body.fields.s_cpu.max, Math.max(...counted));
       assert.equal(res.body.fields.s_cpu.last, -3);
       assert.deepEqual(res.body.fields.s_disk, { avg: 5.5, min: 4, max: 7, last: 7 });
-      const all = await http(srv.baseUrl, 'GET', '/nfs/resource/stats?s_nf=stats-nf&window=3600');
+      const all = await http(srv().baseUrl, 'GET', '/nfs/resource/stats?s_nf=stats-nf&window=3600');
       assert.equal(all.body.count, 8);
       assert.equal(all.body.fields.s_cpu.max, 99.25);
-      const latest = await http(srv.baseUrl, 'GET', '/nfs/resource?s_nf=stats-nf');
+      const latest = await http(srv().baseUrl, 'GET', '/nfs/resource?s_nf=stats-nf');
       assert.equal(latest.body.data.s_cpu, '-3');
-      const empty = await http(srv.baseUrl, 'GET', '/nfs/resource/stats?s_nf=stats-nf&window=1');
+      const empty = await http(srv().baseUrl, 'GET', '/nfs/resource/stats?s_nf=stats-nf&window=1');
       assert.deepEqual([empty.body.count, empty.body.fields.s_cpu], [0, { avg: null, min: null, max: null, last: null }]);
     });
 
@@ -93,7 +83,7 @@ for (const d of await dialects()) {
       const all = rows('series-nf', 5000, (i) => start + i * 17_280, (i) => i % 100);
       await app().db.transaction().execute((tx) => insertSamples(tx, app().dialect, all));
       clock.set(start + DAY);
-      const res = await http(srv.baseUrl, 'GET', `/nfs/resource/series?s_nf=series-nf&field=s_cpu&from=${start}&to=${start + DAY}&step=1`);
+      const res = await http(srv().baseUrl, 'GET', `/nfs/resource/series?s_nf=series-nf&field=s_cpu&from=${start}&to=${start + DAY}&step=1`);
       assert.equal(res.status, 200);
       assert.ok(res.body.length <= 2000 && res.body.length > 1000, `${res.body.length} points`);
       const stepMs = Math.ceil((DAY + 1) / 2000);
@@ -102,9 +92,9 @@ for (const d of await dialects()) {
       assert.equal(first.t, new Date(start).toISOString());
       assert.deepEqual([first.min, first.max], [Math.min(...inFirst), Math.max(...inFirst)]);
       assert.ok(Math.abs(first.avg - inFirst.reduce((a, b) => a + b, 0) / inFirst.length) < 1e-9);
-      const coarse = await http(srv.baseUrl, 'GET', `/nfs/resource/series?s_nf=series-nf&from=${start}&to=${start + DAY - 1}&step=3600`);
+      const coarse = await http(srv().baseUrl, 'GET', `/nfs/resource/series?s_nf=series-nf&from=${start}&to=${start + DAY - 1}&step=3600`);
       assert.equal(coarse.body.length, 24);
-      const year = await http(srv.baseUrl, 'GET', `/nfs/resource/series?s_nf=series-nf&from=0&to=${start + DAY}`);
+      const year = await http(srv().baseUrl, 'GET', `/nfs/resource/series?s_nf=series-nf&from=0&to=${start + DAY}`);
       assert.ok(year.body.length >= 1 && year.body.length <= 2000);
     });
 
@@ -121,9 +111,9 @@ for (const d of await dialects()) {
       assert.equal(await countRows('old-nf'), 0);
       assert.equal(await countRows('mixed-nf'), 15);
       assert.ok(deleted >= 12_345 + 15);
-      const latest = await http(srv.baseUrl, 'GET', '/nfs/resource?s_nf=mixed-nf');
+      const latest = await http(srv().baseUrl, 'GET', '/nfs/resource?s_nf=mixed-nf');
       assert.equal(latest.status, 200);
-      const nodes = await http(srv.baseUrl, 'GET', '/nfs/nodes');
+      const nodes = await http(srv().baseUrl, 'GET', '/nfs/nodes');
       assert.ok(!nodes.body.nodes.some((n: any) => n.s_nf === 'old-nf'));
       assert.ok(nodes.body.nodes.some((n: any) => n.s_nf === 'mixed-nf'));
       assert.equal(await deleteExpiredSamples(app()), 0);

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { http } from '../../../../test/support/clients.js';
-import { createTestDatabase, dialects, startTestServer, type TestDatabase, type TestServer } from '../../../../test/support/stoa.js';
+import { dialects } from '../../../../test/support/stoa.js';
 import { ManualClock } from '../../../lib/clock.js';
 import { NODE_REFRESH_MS } from './node-refresh.js';
 import { parseSample } from './rules.js';
 import { encodeSamples, rawSampleValues, SAMPLE_COLUMNS, sampleValuesFromRaw } from './sample-rows.js';
 import { deleteExpiredSamples, ingestWriterFor } from './service.js';
 import { NUMERIC_KEYS, SAMPLE_KEYS, type MetricsTables } from './tables.js';
-import { sampleFor } from './test-helpers.js';
+import { metricsServerForSuite, sampleFor } from './test-helpers.js';
 import { WriterThread, WriterThreadError } from './writer-thread.js';
 
 const T0 = Date.UTC(2026, 2, 1);
@@ -34,32 +34,22 @@ test('a stored raw reads back as the values as sent, in key order, in the array 
 
 for (const d of await dialects()) {
   describe(`metrics ingest writer (${d.name})`, { skip: d.skip }, () => {
-    let db: TestDatabase;
-    let srv: TestServer;
     const clock = new ManualClock(T0);
-    before(async () => {
-      db = await createTestDatabase(d.name);
-      srv = await startTestServer(db, { clock, env: { SOCKET_PORT: '-1', METRICS_RETENTION: '1d' } });
-    });
-    after(async () => {
-      await srv?.stop();
-      await db?.drop();
-    });
-    const app = () => srv.server.app;
+    const { srv, app } = metricsServerForSuite(d.name, clock);
     const tables = () => app().db.withTables<MetricsTables>();
 
     test('the NF list shows the exact last sample time while nf_nodes is refreshed about once a second', async () => {
       clock.set(T0);
-      assert.equal((await http(srv.baseUrl, 'POST', '/nfs/resource', { body: sampleFor('refresh-nf') })).status, 200);
+      assert.equal((await http(srv().baseUrl, 'POST', '/nfs/resource', { body: sampleFor('refresh-nf') })).status, 200);
       clock.advance(NODE_REFRESH_MS / 4);
-      assert.equal((await http(srv.baseUrl, 'POST', '/nfs/resource', { body: sampleFor('refresh-nf') })).status, 200);
+      assert.equal((await http(srv().baseUrl, 'POST', '/nfs/resource', { body: sampleFor('refresh-nf') })).status, 200);
       const stored = await tables().selectFrom('nf_nodes').select('last_received_at').where('s_nf', '=', 'refresh-nf').executeTakeFirstOrThrow();
       assert.equal(Number(stored.last_received_at), T0, 'the second sample, within NODE_REFRESH_MS, did not rewrite nf_nodes');
-      const nodes = await http(srv.baseUrl, 'GET', '/nfs/nodes');
+      const nodes = await http(srv().baseUrl, 'GET', '/nfs/nodes');
       const node = nodes.body.nodes.find((n: { s_nf: string }) => n.s_nf === 'refresh-nf');
       assert.equal(node.last_received_at, new Date(T0 + NODE_REFRESH_MS / 4).toISOString());
       clock.advance(NODE_REFRESH_MS);
-      assert.equal((await http(srv.baseUrl, 'POST', '/nfs/resource', { body: sampleFor('refresh-nf') })).status, 200);
+      assert.equal((await http(srv().baseUrl, 'POST', '/nfs/resource', { body: sampleFor('refresh-nf') })).status, 200);
       const moved = await tables().selectFrom('nf_nodes').select('last_received_at').where('s_nf', '=', 'refresh-nf').executeTakeFirstOrThrow();
       assert.equal(Number(moved.last_received_at), T0 + (NODE_REFRESH_MS * 5) / 4);
     });
@@ -67,8 +57,8 @@ for (const d of await dialects()) {
     test('awkward text survives the array-parameter path: quotes, backslashes, braces, commas, NULL-like words, non-ASCII', async () => {
       const nf = 'nf "quoted" \\ {braced}, NULL';
       const body = sampleFor(nf, { dt_infotime: 'NULL', s_system: '{"a":[1,2]}\\n', s_load: 'ünïcødé ✓', s_transfer: '' });
-      assert.equal((await http(srv.baseUrl, 'POST', '/nfs/resource/batch', { body: [body, { ...body, s_cpu: '7' }] })).status, 200);
-      const latest = await http(srv.baseUrl, 'GET', `/nfs/resource?s_nf=${encodeURIComponent(nf)}`);
+      assert.equal((await http(srv().baseUrl, 'POST', '/nfs/resource/batch', { body: [body, { ...body, s_cpu: '7' }] })).status, 200);
+      const latest = await http(srv().baseUrl, 'GET', `/nfs/resource?s_nf=${encodeURIComponent(nf)}`);
       assert.deepEqual(latest.body, { data: { ...body, s_cpu: '7' } });
       const stored = await tables().selectFrom('nf_samples').select(['dt_infotime', 's_cpu', 's_load']).where('s_nf', '=', nf).orderBy('s_cpu').execute();
       assert.deepEqual(stored, [
@@ -92,9 +82,9 @@ for (const d of await dialects()) {
 
     test('samples written after the writer is closed are still committed', async () => {
       await ingestWriterFor(app()).close();
-      const res = await http(srv.baseUrl, 'POST', '/nfs/resource/batch', { body: [sampleFor('after-close', { s_cpu: 3 })] });
+      const res = await http(srv().baseUrl, 'POST', '/nfs/resource/batch', { body: [sampleFor('after-close', { s_cpu: 3 })] });
       assert.equal(res.status, 200);
-      assert.equal((await http(srv.baseUrl, 'GET', '/nfs/resource?s_nf=after-close')).body.data.s_cpu, 3);
+      assert.equal((await http(srv().baseUrl, 'GET', '/nfs/resource?s_nf=after-close')).body.data.s_cpu, 3);
     });
 
     if (d.name === 'sqlite') {
