@@ -3,6 +3,7 @@
  * resolves with its base URL from the `http listening on` line, and stops it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /** A running server child. */
 export interface ServerChild {
@@ -10,6 +11,11 @@ export interface ServerChild {
   child: ChildProcess;
   stop(): Promise<void>;
 }
+
+/** The V8 heap flags `npm start` runs the server with (package.json's start script), so the bench measures that process. */
+const START_NODE_FLAGS = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--max-'));
 
 const live = new Set<ChildProcess>();
 /** SIGKILLs every child still running (for exit handlers). */
@@ -19,7 +25,7 @@ export function killAllServers(): void {
 
 /** Spawns the server with `env` added; rejects (and kills it) if it does not listen within 60 s. */
 export function startIngestServer(cwd: string, env: Record<string, string>): Promise<ServerChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+  const child = spawn(process.execPath, [...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), ...START_NODE_FLAGS, '--import', 'tsx', 'src/cli/main.ts', 'serve'], {
     cwd,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', SOCKET_PORT: '-1', LOG_LEVEL: 'error', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

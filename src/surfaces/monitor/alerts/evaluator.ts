@@ -49,7 +49,7 @@ async function evaluateAll(app: App): Promise<AlertNotice[]> {
 }
 
 async function evaluateRule(app: App, rule: AlertRule, now: number): Promise<AlertNotice[]> {
-  const averages = await windowAveragesByNf(app.db, rule.field, now - rule.window_s * 1000, now);
+  const averages = await windowAveragesByNf(app.db, app.dialect, rule.field, now - rule.window_s * 1000, now);
   const instances = await instancesOfRule(app.db, rule.name);
   const nfs = new Set([...averages.keys(), ...instances.keys()]);
   const notices: AlertNotice[] = [];

@@ -1,5 +1,6 @@
-import type { Selectable } from 'kysely';
-import type { Executor } from '../../../core/db/schema.js';
+import { sql, type Selectable } from 'kysely';
+import type { DialectName, Executor } from '../../../core/db/schema.js';
+import { firstSampleIdReceivedFrom, RECEIVE_ORDER_SLACK_MS } from '../metrics/repo.js';
 import { NUMERIC_KEYS, type MetricsTables, type NumericKey } from '../metrics/tables.js';
 import type { AlertRule } from './rules.js';
 import type { AlertHistoryTable, AlertInstancesTable, AlertRulesTable, AlertTables } from './tables.js';
@@ -44,19 +45,44 @@ export async function saveAlertRule(db: Executor, rule: AlertRule, now: number):
 
 /**
  * The average of `field` per NF over samples received in (from, to], skipping NFs whose
- * values there are all non-numeric. Served by the `received_at` index.
+ * values there are all non-numeric. PostgreSQL reads the window through the receive-time
+ * index; SQLite (which has none) reads the rowid range from firstSampleIdReceivedFrom.
  */
-export async function windowAveragesByNf(db: Executor, field: NumericKey, from: number, to: number): Promise<Map<string, number>> {
+export async function windowAveragesByNf(
+  db: Executor,
+  dialect: DialectName,
+  field: NumericKey,
+  from: number,
+  to: number,
+): Promise<Map<string, number>> {
   if (!NUMERIC_KEYS.includes(field)) throw new Error(`not a numeric sample column: ${field}`);
-  const rows = await t(db)
-    .selectFrom('nf_samples')
-    .select((eb) => ['s_nf', eb.fn.avg<number>(field).as('average')])
-    .where('received_at', '>', from)
-    .where('received_at', '<=', to)
-    .where(field, 'is not', null)
-    .groupBy('s_nf')
-    .execute();
+  let rows: Array<{ s_nf: string; average: number }>;
+  if (dialect === 'sqlite') {
+    const firstId = await firstSampleIdReceivedFrom(db, from - RECEIVE_ORDER_SLACK_MS);
+    rows = (await sqliteWindowAverages(field, firstId, from, to).execute(db)).rows;
+  } else {
+    rows = await t(db)
+      .selectFrom('nf_samples')
+      .select((eb) => ['s_nf', eb.fn.avg<number>(field).as('average')])
+      .where('received_at', '>', from)
+      .where('received_at', '<=', to)
+      .where(field, 'is not', null)
+      .groupBy('s_nf')
+      .execute();
+  }
   return new Map(rows.map((r) => [r.s_nf, Number(r.average)]));
+}
+
+/**
+ * SQLite's window average: a rowid range from `firstId` with no index (NOT INDEXED keeps
+ * the planner off the NF index it would otherwise walk whole for the GROUP BY).
+ */
+export function sqliteWindowAverages(field: NumericKey, firstId: number, from: number, to: number) {
+  const col = sql.ref(field);
+  return sql<{ s_nf: string; average: number }>`
+    select s_nf, avg(${col}) as average from nf_samples not indexed
+    where id >= ${firstId} and received_at > ${from} and received_at <= ${to} and ${col} is not null
+    group by s_nf`;
 }
 
 /** The live instances of one rule, by NF. */

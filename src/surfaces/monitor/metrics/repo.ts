@@ -215,16 +215,51 @@ export async function listNodes(db: Executor): Promise<Array<{ s_nf: string; fir
 }
 
 /**
- * Deletes at most `limit` samples received before `cutoff`, oldest first, in one short
- * statement through the receive-time index; returns how many went. Callers loop until it
- * returns less than `limit`.
+ * How far out of receive order a SQLite sample may sit and still be found by a
+ * receive-time window. One process stamps and commits its samples in order (one writer
+ * queue), so disorder only comes from rows written some other way (another process on
+ * the same file, a direct import); a window's lower id bound is taken this much early.
  */
-export async function deleteSamplesBefore(db: Executor, cutoff: number, limit: number): Promise<number> {
+export const RECEIVE_ORDER_SLACK_MS = 10_000;
+
+/**
+ * SQLite: the lowest sample id from which samples received at or after `receivedAt`
+ * begin (the max id + 1 when there are none). Samples are appended in receive order, so
+ * the rowid doubles as a receive-time index: a binary search over it costs about
+ * log2(rows) single-row lookups, and a window read or delete becomes a rowid range,
+ * which saves a B-tree write on every ingested sample (nf_samples has no receive-time
+ * index on SQLite, see migration 0203).
+ */
+export async function firstSampleIdReceivedFrom(db: Executor, receivedAt: number): Promise<number> {
   const m = metrics(db);
-  const result = await m
-    .deleteFrom('nf_samples')
-    .where('id', 'in', m.selectFrom('nf_samples').select('id').where('received_at', '<', cutoff).orderBy('received_at').limit(limit))
-    .executeTakeFirst();
+  // Two scalar subqueries: SQLite answers a lone min() or max() of the rowid from the B-tree's edge.
+  const ends = await sql<{ lo: number | null; hi: number | null }>`select (select min(id) from nf_samples) as lo, (select max(id) from nf_samples) as hi`.execute(db);
+  const { lo: first, hi: last } = ends.rows[0] ?? { lo: null, hi: null };
+  if (first === null || last === null) return 0;
+  let lo = Number(first);
+  let hi = Number(last) + 1;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const row = await m.selectFrom('nf_samples').select(['id', 'received_at']).where('id', '>=', mid).orderBy('id').limit(1).executeTakeFirst();
+    if (!row || Number(row.received_at) >= receivedAt) hi = mid;
+    else lo = Number(row.id) + 1;
+  }
+  return lo;
+}
+
+/**
+ * Deletes at most `limit` samples received before `cutoff`, oldest first, in one short
+ * statement; returns how many went. Callers loop until it returns less than `limit`.
+ * PostgreSQL finds them through the receive-time index; SQLite scans ids below
+ * `belowId` (firstSampleIdReceivedFrom of the cutoff plus the slack, found once per sweep).
+ */
+export async function deleteSamplesBefore(db: Executor, cutoff: number, limit: number, belowId?: number): Promise<number> {
+  const m = metrics(db);
+  const old =
+    belowId === undefined
+      ? m.selectFrom('nf_samples').select('id').where('received_at', '<', cutoff).orderBy('received_at').limit(limit)
+      : m.selectFrom('nf_samples').select('id').where('id', '<', belowId).where('received_at', '<', cutoff).orderBy('id').limit(limit);
+  const result = await m.deleteFrom('nf_samples').where('id', 'in', old).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 

@@ -5,9 +5,11 @@ import { IngestWriter } from './ingest-writer.js';
 import {
   deleteNodesSilentSince,
   deleteSamplesBefore,
+  firstSampleIdReceivedFrom,
   latestSampleForNf,
   listNodes,
   nodeExists,
+  RECEIVE_ORDER_SLACK_MS,
   sampleSeries,
   sampleStatsSince,
   type FieldStats,
@@ -107,9 +109,10 @@ export async function nfNodes(
  */
 export async function deleteExpiredSamples(app: App, maxBatches = 10_000): Promise<number> {
   const cutoff = app.clock.now() - app.config.metricsRetentionS * 1000;
+  const belowId = app.dialect === 'sqlite' ? await firstSampleIdReceivedFrom(app.db, cutoff + RECEIVE_ORDER_SLACK_MS) : undefined;
   let total = 0;
   for (let i = 0; i < maxBatches; i++) {
-    const deleted = await deleteSamplesBefore(app.db, cutoff, RETENTION_BATCH_ROWS);
+    const deleted = await deleteSamplesBefore(app.db, cutoff, RETENTION_BATCH_ROWS, belowId);
     total += deleted;
     if (deleted < RETENTION_BATCH_ROWS) break;
     await new Promise((resolve) => setImmediate(resolve));

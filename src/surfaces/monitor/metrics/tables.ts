@@ -62,12 +62,12 @@ const NF_TIME_INDEX_STATS = '1000000 10000 1';
 
 /**
  * Samples with the (s_nf, received_at) index that makes "latest for NF" and "range for NF"
- * index scans, and the receive-time index that makes a window over every NF (the alert
- * evaluation's average, the retention sweep) one range scan in table order.
- * 0201 dropped the receive-time index on SQLite to save a B-tree write per sample (about
- * a fifth of a batch insert's cost); 0202 puts it back, because without it the window
- * query becomes a skip-scan whose row lookups jump across the table once per NF:
- * measured five times slower over 2 million samples (4.7 s instead of 0.95 s).
+ * index scans. On PostgreSQL a receive-time index also makes a window over every NF (the
+ * alert evaluation's average, the retention sweep) one range scan.
+ * SQLite history: 0201 dropped the receive-time index to save a B-tree write per sample;
+ * 0202 put it back, because the window query then became a skip-scan of the NF index
+ * (measured five times slower); 0203 drops it for good, now that SQLite windows are rowid
+ * ranges (samples are appended in receive order: see firstSampleIdReceivedFrom in repo.ts).
  */
 export const metricsMigrations: StoaMigration[] = [
   {
@@ -113,6 +113,13 @@ export const metricsMigrations: StoaMigration[] = [
       await db.schema.createIndex('nf_samples_time').ifNotExists().on('nf_samples').column('received_at').execute();
       await sql`delete from sqlite_stat1 where tbl = 'nf_samples' and idx = 'nf_samples_nf_time' and stat = ${NF_TIME_INDEX_STATS}`.execute(db);
       await sql`analyze sqlite_schema`.execute(db);
+    },
+  },
+  {
+    name: '0203_nf_samples_rowid_windows',
+    async up(db: Kysely<any>, dialect: DialectName) {
+      if (dialect !== 'sqlite') return;
+      await db.schema.dropIndex('nf_samples_time').ifExists().execute();
     },
   },
 ];

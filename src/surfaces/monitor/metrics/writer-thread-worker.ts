@@ -3,6 +3,7 @@
  * SQLite file, full fsync, the cached insert statements. Each message is one batch of
  * encoded rows; whatever batches are already queued when a commit starts join it (up to
  * `maxGroupRows` rows), and every batch in the group is acknowledged after that commit.
+ * It also checkpoints the write-ahead log for every connection to the file.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
@@ -15,7 +16,17 @@ const port = parentPort!;
 const native = new SqliteDatabase(options.file, { fileMustExist: true });
 native.pragma('synchronous = FULL');
 native.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
+native.pragma(`wal_autocheckpoint = ${options.checkpointPages}`);
 const inserter = createSqliteInserter(native);
+
+// PASSIVE never waits on readers or writers; what it cannot copy now, a later round will.
+const checkpointTimer = setInterval(() => {
+  try {
+    native.pragma('wal_checkpoint(PASSIVE)');
+  } catch {
+    // Busy or failing: the next round tries again, and commits still checkpoint past checkpointPages.
+  }
+}, options.checkpointIntervalMs);
 
 function rowCount(groups: readonly EncodedRows[]): number {
   let values = 0;
@@ -28,6 +39,7 @@ function reply(message: WriterReply): void {
 }
 
 function closeConnection(): void {
+  clearInterval(checkpointTimer);
   native.close();
   reply({ kind: 'closed' });
   port.close();

@@ -8,6 +8,14 @@ export interface WriterThreadOptions {
   busyTimeoutMs: number;
   /** Most rows one transaction takes from the queue (bounds how long it holds the write lock). */
   maxGroupRows: number;
+  /**
+   * The thread's connection checkpoints the write-ahead log once it holds this many pages
+   * (SQLite's wal_autocheckpoint), and every `checkpointIntervalMs` whatever its size, so
+   * checkpoints (copying the log into the database file, with an fsync) run here rather
+   * than on the main thread, whose connection stops checkpointing while the thread lives.
+   */
+  checkpointPages: number;
+  checkpointIntervalMs: number;
 }
 
 /** Main thread -> writer thread. */
