@@ -7,7 +7,7 @@ import { dialects } from '../../../../test/support/stoa.js';
 import { ManualClock } from '../../../lib/clock.js';
 import { sqliteWindowAverages, windowAveragesByNf } from '../alerts/repo.js';
 import { NODE_REFRESH_MS } from './node-refresh.js';
-import { parseSample } from './rules.js';
+import { appendPostedSample, encodePostedBatch, parseSample } from './rules.js';
 import { encodeSamples, rawSampleValues, SAMPLE_COLUMNS, sampleValuesFromRaw } from './sample-rows.js';
 import { deleteExpiredSamples, ingestWriterFor } from './service.js';
 import { NUMERIC_KEYS, SAMPLE_KEYS, type MetricsTables } from './tables.js';
@@ -24,6 +24,20 @@ test('an encoded row holds each column of SAMPLE_COLUMNS in order', () => {
   );
   assert.deepEqual(row, expected);
   assert.deepEqual(row.slice(4), NUMERIC_KEYS.map((k) => sample.numbers[k]));
+});
+
+test('the ingest hot path encodes a posted sample as encodeSamples does from its SampleInput', () => {
+  const bodies = [
+    sampleFor('amf', { s_cpu: '12.50', s_disk: 7, s_transfer: '', s_system: 'linux', s_load: ' 3 ', dt_infotime: 20260301 }),
+    sampleFor('upf-2', { s_cpu: -0.5, s_memory: '1e3', s_error: 'NaN', s_loss: '0x10', s_size: ' ' }),
+  ];
+  for (const body of bodies) {
+    const row: Array<string | number | null> = [];
+    appendPostedSample(row, body, T0);
+    assert.deepEqual(row, encodeSamples([parseSample(body)], T0));
+  }
+  const batch = encodePostedBatch(bodies, T0 + 1);
+  assert.deepEqual(batch, encodeSamples(bodies.map((b) => parseSample(b)), T0 + 1));
 });
 
 test('a stored raw reads back as the values as sent, in key order, in the array and the older object form', () => {

@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { App } from '../../../core/app.js';
 import { defaultStatusFor, isAppError, isUnavailable, outageCause } from '../../../core/errors.js';
 import { parseEveryBodyAsJson } from '../../../core/http/http-server.js';
-import { isNumericKey, parseSample, parseSampleBatch, parseSecondsParam, parseTimeParam } from './rules.js';
-import { ingestSamples, latestSample, nfNodes, nfSeries, nfStats } from './service.js';
+import { appendPostedSample, encodePostedBatch, isNumericKey, parseSecondsParam, parseTimeParam } from './rules.js';
+import { ROW_WIDTH, type EncodedRows } from './sample-rows.js';
+import { ingestRows, latestSample, nfNodes, nfSeries, nfStats } from './service.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -58,14 +59,16 @@ export async function metricsRoutes(http: FastifyInstance, app: App): Promise<vo
   });
 
   http.post('/nfs/resource', async (req) => {
-    await ingestSamples(app, [parseSample(req.body)]);
+    const row: EncodedRows = [];
+    appendPostedSample(row, req.body, app.clock.now());
+    await ingestRows(app, row);
     return { message: RECEIVED };
   });
 
   http.post('/nfs/resource/batch', async (req) => {
-    const samples = parseSampleBatch(req.body);
-    await ingestSamples(app, samples);
-    return { message: RECEIVED, count: samples.length };
+    const rows = encodePostedBatch(req.body, app.clock.now());
+    await ingestRows(app, rows);
+    return { message: RECEIVED, count: rows.length / ROW_WIDTH };
   });
 
   http.get('/nfs/resource', async (req, reply) => {

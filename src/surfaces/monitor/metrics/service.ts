@@ -14,8 +14,7 @@ import {
   sampleStatsSince,
   type FieldStats,
 } from './repo.js';
-import type { SampleInput } from './rules.js';
-import { encodeSamples } from './sample-rows.js';
+import { ROW_WIDTH, type EncodedRows } from './sample-rows.js';
 import type { NumericKey } from './tables.js';
 
 /** An NF with no sample for this long is reported stale (3 missed 10-second intervals). */
@@ -40,17 +39,17 @@ export function ingestWriterFor(app: App): IngestWriter {
 }
 
 /**
- * Stores samples stamped with the server's receive time; resolves only after the
- * transaction holding them has committed. A database outage becomes AppError
- * 'unavailable', any other storage failure AppError 'internal'.
+ * Stores encoded samples (rules.ts encodes them, stamped with the server's receive time);
+ * resolves only after the transaction holding them has committed. A database outage
+ * becomes AppError 'unavailable', any other storage failure AppError 'internal'.
  */
-export async function ingestSamples(app: App, samples: readonly SampleInput[]): Promise<void> {
+export async function ingestRows(app: App, rows: EncodedRows): Promise<void> {
   try {
-    await ingestWriterFor(app).write(encodeSamples(samples, app.clock.now()));
+    await ingestWriterFor(app).write(rows);
   } catch (err) {
     if (isUnavailable(err)) throw err;
     if (isDatabaseOutage(err)) throw new AppError('unavailable', 'database unavailable', { cause: err });
-    app.log.error({ err, samples: samples.length }, 'metrics commit failed');
+    app.log.error({ err, samples: rows.length / ROW_WIDTH }, 'metrics commit failed');
     throw new AppError('internal', 'storage failure', { cause: err });
   }
 }
