@@ -25,7 +25,7 @@ export function killAllServers(): void {
 
 /** Spawns the server with `env` added; rejects (and kills it) if it does not listen within 60 s. */
 export function startIngestServer(cwd: string, env: Record<string, string>): Promise<ServerChild> {
-  const child = spawn(process.execPath, [...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), ...START_NODE_FLAGS, '--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+  const child = spawn(process.execPath, [...START_NODE_FLAGS, '--import', 'tsx', 'src/cli/main.ts', 'serve'], {
     cwd,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', SOCKET_PORT: '-1', LOG_LEVEL: 'error', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
