@@ -45,6 +45,15 @@ function post(agent: http.Agent, baseUrl: string, path: string, body: unknown): 
   });
 }
 
+/**
+ * A batch of 500 samples of one NF: heavy enough that some are still being parsed or
+ * committed when the kill lands (single samples alone are answered faster than this one
+ * client sends them, so at any instant all of them may already be answered).
+ */
+function batchFor(id: string): Array<Record<string, unknown>> {
+  return Array.from({ length: 500 }, (_, i) => sampleFor(id, { s_cpu: i }));
+}
+
 async function getStatus(baseUrl: string, path: string): Promise<number> {
   return (await fetch(baseUrl + path)).status;
 }
@@ -74,7 +83,7 @@ for (const d of await dialects()) {
           const status =
             kind === 'single'
               ? await post(agent, first.baseUrl, '/nfs/resource', sampleFor(id))
-              : await post(agent, first.baseUrl, '/nfs/resource/batch', [sampleFor(id), sampleFor(id, { s_cpu: 2 })]);
+              : await post(agent, first.baseUrl, '/nfs/resource/batch', batchFor(id));
           if (status === 200) acked.push(id);
           else if (status !== null) throw new Error(`unexpected status ${status}`);
         }
