@@ -13,6 +13,7 @@ import {
 } from './repo.js';
 import { alertBody, nextAlertStep, type AlertBody, type AlertRule, type AlertStep } from './rules.js';
 import { publishAlert } from './notify.js';
+import { metricsReadThreadFor } from '../metrics/service.js';
 
 /** One notice an evaluation sent: firing, a reminder of a firing alert, or resolved. */
 export interface AlertNotice {
@@ -49,7 +50,9 @@ async function evaluateAll(app: App): Promise<AlertNotice[]> {
 }
 
 async function evaluateRule(app: App, rule: AlertRule, now: number): Promise<AlertNotice[]> {
-  const averages = await windowAveragesByNf(app.db, app.dialect, rule.field, now - rule.window_s * 1000, now);
+  const averages = await windowAveragesByNf(app.db, app.dialect, rule.field, now - rule.window_s * 1000, now, {
+    reader: () => metricsReadThreadFor(app),
+  });
   const instances = await instancesOfRule(app.db, rule.name);
   const nfs = new Set([...averages.keys(), ...instances.keys()]);
   const notices: AlertNotice[] = [];

@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { DialectName, Executor } from '../../../core/db/schema.js';
-import { firstSampleIdReceivedFrom, RECEIVE_ORDER_SLACK_MS } from '../metrics/repo.js';
+import { firstSampleIdReceivedFrom, lastSampleId, RECEIVE_ORDER_SLACK_MS } from '../metrics/repo.js';
 import { NUMERIC_KEYS, type MetricsTables, type NumericKey } from '../metrics/tables.js';
 import type { AlertRule } from './rules.js';
 import type { AlertHistoryTable, AlertInstancesTable, AlertRulesTable, AlertTables } from './tables.js';
@@ -43,10 +43,19 @@ export async function saveAlertRule(db: Executor, rule: AlertRule, now: number):
     .execute();
 }
 
+/** Where a large SQLite window query may run instead of the main thread (metrics' read thread). */
+export interface WindowReader {
+  all<Row>(sql: string, parameters: readonly unknown[]): Promise<Row[]>;
+}
+
+/** SQLite windows of at least this many rows (about 15 ms of work) go to the read thread when there is one. */
+export const OFF_THREAD_MIN_ROWS = 50_000;
+
 /**
  * The average of `field` per NF over samples received in (from, to], skipping NFs whose
  * values there are all non-numeric. PostgreSQL reads the window through the receive-time
- * index; SQLite (which has none) reads the rowid range from firstSampleIdReceivedFrom.
+ * index; SQLite (which has none) reads the rowid range from firstSampleIdReceivedFrom, on
+ * `reader()`'s thread when the range holds at least `offThreadMinRows` rows.
  */
 export async function windowAveragesByNf(
   db: Executor,
@@ -54,12 +63,20 @@ export async function windowAveragesByNf(
   field: NumericKey,
   from: number,
   to: number,
+  offThread: { reader: () => WindowReader | null; minRows?: number } | null = null,
 ): Promise<Map<string, number>> {
   if (!NUMERIC_KEYS.includes(field)) throw new Error(`not a numeric sample column: ${field}`);
   let rows: Array<{ s_nf: string; average: number }>;
   if (dialect === 'sqlite') {
     const firstId = await firstSampleIdReceivedFrom(db, from - RECEIVE_ORDER_SLACK_MS);
-    rows = (await sqliteWindowAverages(field, firstId, from, to).execute(db)).rows;
+    const query = sqliteWindowAverages(field, firstId, from, to);
+    const reader = offThread && (await lastSampleId(db)) - firstId + 1 >= (offThread.minRows ?? OFF_THREAD_MIN_ROWS) ? offThread.reader() : null;
+    if (reader) {
+      const compiled = query.compile(db);
+      rows = await reader.all(compiled.sql, compiled.parameters);
+    } else {
+      rows = (await query.execute(db)).rows;
+    }
   } else {
     rows = await t(db)
       .selectFrom('nf_samples')

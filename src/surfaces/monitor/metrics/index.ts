@@ -1,6 +1,6 @@
 import type { MonitorPart } from '../part.js';
 import { metricsRoutes } from './routes.js';
-import { deleteExpiredSamples, ingestWriterFor } from './service.js';
+import { closeMetricsThreads, deleteExpiredSamples } from './service.js';
 import { metricsMigrations } from './tables.js';
 
 /** How often expired samples are deleted. */
@@ -26,7 +26,7 @@ export const metricsPart: MonitorPart = {
     await app.jobs.schedule(RETENTION_JOB, RETENTION_SWEEP_INTERVAL_MS);
     return {
       stop: async () => {
-        await ingestWriterFor(app).close();
+        await closeMetricsThreads(app);
       },
     };
   },

@@ -9,7 +9,7 @@ import { sqliteWindowAverages, windowAveragesByNf } from '../alerts/repo.js';
 import { NODE_REFRESH_MS } from './node-refresh.js';
 import { appendPostedSample, encodePostedBatch, parseSample } from './rules.js';
 import { encodeSamples, rawSampleValues, SAMPLE_COLUMNS, sampleValuesFromRaw } from './sample-rows.js';
-import { deleteExpiredSamples, ingestWriterFor } from './service.js';
+import { deleteExpiredSamples, ingestWriterFor, metricsReadThreadFor } from './service.js';
 import { NUMERIC_KEYS, SAMPLE_KEYS, type MetricsTables } from './tables.js';
 import { metricsServerForSuite, sampleFor } from './test-helpers.js';
 import { WriterThread, WriterThreadError } from './writer-thread.js';
@@ -176,6 +176,16 @@ for (const d of await dialects()) {
         assert.ok(Math.abs(averages.get(nf)! - inWindow.reduce((a, b) => a + b, 0) / inWindow.length) < 1e-9, nf);
       }
       assert.equal((await windowAveragesByNf(app().db, app().dialect, 's_cpu', base + 40_000, base + 50_000)).size, 0);
+      if (d.name === 'sqlite') {
+        // A window of at least minRows rows is read on the metrics read thread, with the same answer.
+        const offThread = { reader: () => metricsReadThreadFor(app()), minRows: 1000 };
+        const thread = metricsReadThreadFor(app())!;
+        const served = thread.queriesServed;
+        assert.deepEqual(await windowAveragesByNf(app().db, app().dialect, 's_cpu', from, to, offThread), averages);
+        assert.equal(thread.queriesServed, served + 1);
+        await windowAveragesByNf(app().db, app().dialect, 's_cpu', to - 1000, to, { ...offThread, minRows: 1_000_000 });
+        assert.equal(thread.queriesServed, served + 1, 'a small window stays on the main connection');
+      }
     });
   });
 }

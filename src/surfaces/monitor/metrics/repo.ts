@@ -247,6 +247,12 @@ export async function firstSampleIdReceivedFrom(db: Executor, receivedAt: number
   return lo;
 }
 
+/** The highest sample id, 0 when there are none (SQLite reads it from the B-tree's edge). */
+export async function lastSampleId(db: Executor): Promise<number> {
+  const row = await metrics(db).selectFrom('nf_samples').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+  return Number(row?.id ?? 0);
+}
+
 /**
  * Deletes at most `limit` samples received before `cutoff`, oldest first, in one short
  * statement; returns how many went. Callers loop until it returns less than `limit`.

@@ -2,6 +2,7 @@ import type { App } from '../../../core/app.js';
 import { isDatabaseOutage } from '../../../core/db/outage-dialect.js';
 import { AppError, isUnavailable } from '../../../core/errors.js';
 import { IngestWriter } from './ingest-writer.js';
+import { ReadThread } from './read-thread.js';
 import {
   deleteNodesSilentSince,
   deleteSamplesBefore,
@@ -27,6 +28,7 @@ export const MAX_SERIES_POINTS = 2000;
 export const RETENTION_BATCH_ROWS = 10_000;
 
 const writers = new WeakMap<App, IngestWriter>();
+const readers = new WeakMap<App, ReadThread | null>();
 
 /** The app's one sample writer (created on first use). */
 export function ingestWriterFor(app: App): IngestWriter {
@@ -36,6 +38,33 @@ export function ingestWriterFor(app: App): IngestWriter {
     writers.set(app, writer);
   }
   return writer;
+}
+
+/**
+ * The app's metrics read thread (started on first use) for queries over a whole window of
+ * samples; null on PostgreSQL (the database server does that work), on an in-memory
+ * SQLite, or once the thread has failed to start or died.
+ */
+export function metricsReadThreadFor(app: App): ReadThread | null {
+  const existing = readers.get(app);
+  if (existing !== undefined) return existing?.usable ? existing : null;
+  const native = app.sqliteNative;
+  let reader: ReadThread | null = null;
+  if (native && native.name !== ':memory:' && !native.memory) {
+    try {
+      reader = new ReadThread({ file: native.name, busyTimeoutMs: 5000 });
+    } catch (err) {
+      app.log.error({ err }, 'metrics read thread did not start; window queries run in-process');
+    }
+  }
+  readers.set(app, reader);
+  return reader;
+}
+
+/** Stops the app's metrics threads after the work they hold (the writer commits what it accepted). */
+export async function closeMetricsThreads(app: App): Promise<void> {
+  await ingestWriterFor(app).close();
+  await readers.get(app)?.close();
 }
 
 /**

@@ -44,10 +44,10 @@ export class WriterThreadError extends Error {
 }
 
 /**
- * The worker's entry as a tiny ESM bootstrap: the writer is TypeScript, and a worker does
- * not inherit the tsx loader the server runs under, so it registers tsx first.
+ * A worker's entry as a tiny ESM bootstrap: the metrics threads are TypeScript, and a
+ * worker does not inherit the tsx loader the server runs under, so it registers tsx first.
  */
-function bootstrapSource(entry: URL): string {
+export function workerBootstrapSource(entry: URL): string {
   const tsx = import.meta.resolve('tsx/esm/api');
   return `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
 }
@@ -78,7 +78,7 @@ export class WriterThread {
     private readonly onDeath: (err: Error) => void,
   ) {
     const entry = new URL('./writer-thread-worker.ts', import.meta.url);
-    this.worker = new Worker(bootstrapSource(entry), { eval: true, workerData: options, name: 'metrics-writer' });
+    this.worker = new Worker(workerBootstrapSource(entry), { eval: true, workerData: options, name: 'metrics-writer' });
     this.worker.on('message', (reply: WriterReply) => this.onReply(reply));
     this.worker.on('error', (err) => this.die(err));
     this.worker.on('exit', (code) => this.die(new Error(`metrics writer thread exited with code ${code}`)));
