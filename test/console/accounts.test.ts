@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/core/config.js';
 import type { MailMessage } from '../../src/core/mail/types.js';
+import { findUserByUsername, updateAccessLevel } from '../../src/core/users/user-repo.js';
 import { storeCode } from '../../src/core/verification/codes.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { DADASHOP_SMS_PURPOSE } from '../../src/surfaces/verify/dadashop-service.js';
@@ -149,12 +150,17 @@ describe('console accounts: sign-in, registration, activation', { skip }, () => 
     for (const name of ['Chat', 'Monitor', 'Live', 'Study']) assert.equal(await page.locator('.home-cards').getByRole('link', { name }).count(), 1);
     assert.equal(await page.getByRole('link', { name: 'Admin' }).count(), 0);
 
-    // The JWT is refreshed about a minute before it expires (65 s here).
+    // The JWT is refreshed about a minute before it expires (65 s here), and the refresh
+    // brings the account as it is now: an admin raising wanda to 9 shows the Admin link.
+    const app = server.app;
+    await updateAccessLevel(app.db, (await findUserByUsername(app.db, 'wanda'))!.id, 9);
     const token = () => page.evaluate(() => JSON.parse(sessionStorage.getItem('stoa.session') ?? '{}').webToken as string);
     const first = await token();
     await page.waitForFunction((old) => JSON.parse(sessionStorage.getItem('stoa.session') ?? '{}').webToken !== old, first, { timeout: 15_000 });
     const fresh = await token();
     assert.equal((await http(baseUrl, 'POST', '/user/token/refresh', { headers: { authorization: `JWT ${fresh}` } })).status, 200);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).waitFor();
+    await updateAccessLevel(app.db, (await findUserByUsername(app.db, 'wanda'))!.id, 0);
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/#\/signin/);

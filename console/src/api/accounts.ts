@@ -92,7 +92,13 @@ export async function refreshNow(): Promise<void> {
   }
   if (res.status === 200 && typeof res.body?.access_token === 'string') {
     const token: string = res.body.access_token;
-    updateSession({ webToken: token, webTokenExpiresAt: Number(jwtClaims(token).exp) * 1000 });
+    const level = res.body.user_info?.access_level;
+    updateSession({
+      webToken: token,
+      webTokenExpiresAt: Number(jwtClaims(token).exp) * 1000,
+      // A level an admin changed since sign-in shows from here on (the Admin link comes and goes with it).
+      ...(typeof level === 'number' ? { accessLevel: level } : {}),
+    });
     scheduleRefresh();
   } else if (res.status !== 401) {
     refreshTimer = setTimeout(() => void refreshNow(), 10_000);

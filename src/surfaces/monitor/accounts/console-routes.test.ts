@@ -41,7 +41,8 @@ for (const d of await dialects()) {
       clock.advance(60_000);
       const res = await http(srv.baseUrl, 'POST', '/user/token/refresh', { headers: auth(old) });
       assert.equal(res.status, 200, JSON.stringify(res.body));
-      assert.deepEqual(Object.keys(res.body), ['access_token']);
+      assert.deepEqual(Object.keys(res.body), ['access_token', 'user_info']);
+      assert.equal(res.body.user_info.s_name, 'ann');
       const fresh = assertWebJwt(res.body.access_token);
       const before = decodeJwt(old);
       assert.equal(fresh.identity, before.identity);

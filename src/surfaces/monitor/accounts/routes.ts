@@ -141,7 +141,8 @@ export async function accountRoutes(http: FastifyInstance, app: App): Promise<vo
   http.post('/user/token/refresh', async (req, reply) => {
     const session = await requireSession(req, reply);
     if (!session) return reply;
-    return { access_token: await issueWebToken(app, session.user.id) };
+    // The account as it is now: a level an admin changed since sign-in reaches the console here.
+    return { access_token: await issueWebToken(app, session.user.id), user_info: webUserInfo(session.user) };
   });
 
   http.post('/user/token-exchange', async (req, reply) => {
