@@ -7,6 +7,8 @@ export interface Config {
   port: number;
   /** TCP chat port; 0 = any free port, -1 = off. */
   socketPort: number;
+  /** The TCP chat port expects a PROXY protocol v1 header on every connection (behind nginx `proxy_protocol on`). */
+  socketProxyProtocol: boolean;
   dataDir: string;
   /** The built web console served from `/` (CONSOLE_DIR); null = no console. */
   consoleDir: string | null;
@@ -218,6 +220,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     host: r.string('HOST', '127.0.0.1'),
     port: r.int('PORT', 5000, 0, 65535),
     socketPort: r.int('SOCKET_PORT', 8889, -1, 65535),
+    socketProxyProtocol: r.bool('SOCKET_PROXY_PROTOCOL', false),
     dataDir: path.resolve(r.string('DATA_DIR', './data')),
     consoleDir: consoleDirFrom(r.string('CONSOLE_DIR', DEFAULT_CONSOLE_DIR)),
     databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),

@@ -175,6 +175,8 @@ describe('cluster: three nodes behind nginx (deploy/nginx)', { skip: reason }, (
       HOST: '127.0.0.1',
       PORT: '0',
       SOCKET_PORT: '0',
+      // stoa-stream.conf sends a PROXY header on every chat connection.
+      SOCKET_PROXY_PROTOCOL: 'true',
       DATABASE_URL: schema.url,
       REDIS_URL: redisUrl!,
       REDIS_PREFIX: redisPrefix,

@@ -2,6 +2,7 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import type { Clock } from '../../lib/clock.js';
 import { JsonFrameSplitter } from '../../lib/json-frame-splitter.js';
+import { readProxyV1Header } from '../../lib/proxy-protocol.js';
 import { OutgoingEvent, type BoundUser, type HubConnection } from './connection.js';
 import type { Hub } from './hub.js';
 
@@ -15,23 +16,31 @@ export interface TcpEndpointOptions {
   maxOutgoingBufferBytes: number;
   /** Pending-connection queue; the kernel caps it at net.core.somaxconn. */
   backlog: number;
+  /**
+   * Every connection starts with a PROXY protocol v1 header (a TCP proxy such as nginx
+   * with `proxy_protocol on` in front): the client's address comes from it. A connection
+   * without a valid header within PROXY_HEADER_TIMEOUT_MS is closed.
+   */
+  proxyProtocol?: boolean;
 }
+
+/** How long a connection may take to send its PROXY header. */
+export const PROXY_HEADER_TIMEOUT_MS = 5000;
 
 class TcpConnection implements HubConnection {
   readonly transport = 'tcp' as const;
   readonly topics = new Set<string>();
   user: BoundUser | null = null;
   lastActivityAt: number;
-  readonly remoteAddress: string;
 
   constructor(
     readonly id: string,
     private readonly socket: net.Socket,
     private readonly maxOutgoingBufferBytes: number,
     now: number,
+    readonly remoteAddress: string,
   ) {
     this.lastActivityAt = now;
-    this.remoteAddress = socket.remoteAddress ?? '';
   }
 
   send(event: OutgoingEvent): boolean {
@@ -83,11 +92,12 @@ export async function listenTcp(
   options: TcpEndpointOptions,
   deps: { clock: Clock; log: Logger },
 ): Promise<net.Server> {
-  const server = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 }, (socket) => {
-    const conn = new TcpConnection(hub.newConnectionId('t'), socket, options.maxOutgoingBufferBytes, deps.clock.now());
+  /** Serves a client from its first bytes of JSON on, at `remoteAddress`. */
+  const serve = (socket: net.Socket, remoteAddress: string, firstBytes: Buffer | null) => {
+    const conn = new TcpConnection(hub.newConnectionId('t'), socket, options.maxOutgoingBufferBytes, deps.clock.now(), remoteAddress);
     const splitter = new JsonFrameSplitter(options.maxFrameBytes);
     hub.add(conn);
-    socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       for (const frame of splitter.push(chunk)) {
         if (frame.kind === 'text') hub.receive(conn, frame.text);
         else if (frame.kind === 'invalid') hub.receiveInvalid(conn);
@@ -97,9 +107,38 @@ export async function listenTcp(
           return;
         }
       }
-    });
-    socket.on('error', (err) => deps.log.debug({ err: err.message }, 'tcp client error'));
+    };
+    socket.on('data', onData);
     socket.on('close', () => void hub.remove(conn));
+    if (firstBytes && firstBytes.length > 0) onData(firstBytes);
+  };
+
+  /** Reads the PROXY header, then serves the client at the address it names. */
+  const serveProxied = (socket: net.Socket) => {
+    let head = Buffer.alloc(0);
+    const timer = setTimeout(() => socket.destroy(), PROXY_HEADER_TIMEOUT_MS);
+    timer.unref();
+    const onHead = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const header = readProxyV1Header(head);
+      if (header.kind === 'incomplete') return;
+      clearTimeout(timer);
+      socket.off('data', onHead);
+      if (header.kind === 'invalid') {
+        deps.log.warn({ peer: socket.remoteAddress }, 'tcp connection without a valid PROXY header closed');
+        socket.destroy();
+        return;
+      }
+      serve(socket, header.source ?? socket.remoteAddress ?? '', head.subarray(header.length));
+    };
+    socket.on('data', onHead);
+    socket.on('close', () => clearTimeout(timer));
+  };
+
+  const server = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 }, (socket) => {
+    socket.on('error', (err) => deps.log.debug({ err: err.message }, 'tcp client error'));
+    if (options.proxyProtocol) serveProxied(socket);
+    else serve(socket, socket.remoteAddress ?? '', null);
   });
   server.on('error', (err) => deps.log.error({ err }, 'tcp server error'));
   await new Promise<void>((resolve, reject) => {

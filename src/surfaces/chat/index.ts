@@ -24,6 +24,7 @@ export const chatSurface: Surface = {
         maxFrameBytes: app.config.chat.maxFrameBytes,
         maxOutgoingBufferBytes: app.config.chat.maxOutgoingBufferBytes,
         backlog: 65535,
+        proxyProtocol: app.config.socketProxyProtocol,
       },
       { clock: app.clock, log: app.log },
     );

@@ -253,3 +253,58 @@ for (const d of await dialects()) {
     describe('TCP framing', () => tcpFraming(ctx));
   });
 }
+
+describe('chat TCP behind a proxy (SOCKET_PROXY_PROTOCOL=true)', () => {
+  let db: TestDatabase;
+  let srv: TestServer;
+  const open: TcpClient[] = [];
+  before(async () => {
+    db = await createTestDatabase('sqlite');
+    srv = await startTestServer(db, { env: { SOCKET_PROXY_PROTOCOL: 'true', CHAT_REGISTRATIONS_PER_HOUR: '1' } });
+  });
+  after(async () => {
+    for (const client of open) client.close();
+    await srv?.stop();
+    await db?.drop();
+  });
+
+  /** A connection as nginx `proxy_protocol on` opens it for a client at `ip`. */
+  async function via(ip: string, header = `PROXY TCP4 ${ip} 127.0.0.1 40000 8889\r\n`): Promise<TcpClient> {
+    const client = await TcpClient.connect(srv.tcpPort);
+    open.push(client);
+    client.write(header);
+    return client;
+  }
+
+  test('limits count per client address from the PROXY header, not per proxy', async () => {
+    const first = await via('203.0.113.7');
+    assert.deepEqual(await first.request({ type: 'register', username: 'proxied_a', password: PASSWORD }), REGISTERED);
+    const sameClient = await via('203.0.113.7');
+    assert.deepEqual(await sameClient.request({ type: 'register', username: 'proxied_b', password: PASSWORD }), {
+      type: 'register_-1',
+      error: true,
+      message: 'Too many registrations, try again later',
+    });
+    const otherClient = await via('203.0.113.8');
+    assert.deepEqual(await otherClient.request({ type: 'register', username: 'proxied_c', password: PASSWORD }), REGISTERED);
+  });
+
+  test('the header and the first message may share a packet; PROXY UNKNOWN keeps the socket address', async () => {
+    const client = await TcpClient.connect(srv.tcpPort);
+    open.push(client);
+    client.write(`PROXY TCP6 2001:db8::9 ::1 40000 8889\r\n${JSON.stringify({ type: 'register', username: 'proxied_d', password: PASSWORD })}\n`);
+    assert.deepEqual(await client.next(), REGISTERED);
+    const unknown = await via('', 'PROXY UNKNOWN\r\n');
+    assert.equal((await unknown.request({ type: 'login', username: 'proxied_d', password: PASSWORD })).status, 'success');
+  });
+
+  test('a connection that does not start with a valid header is closed unanswered', async () => {
+    const direct = await TcpClient.connect(srv.tcpPort);
+    open.push(direct);
+    direct.send({ type: 'login', username: 'proxied_a', password: PASSWORD });
+    await direct.closed;
+    await assert.rejects(direct.next(() => true, 100), 'no answer came before the close');
+    const spoofed = await via('', 'PROXY TCP4 not.an.ip 127.0.0.1 1 2\r\n');
+    await spoofed.closed;
+  });
+});
