@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
-import { TcpClient, WsClient, http } from '../support/clients.js';
+import { freePort, TcpClient, WsClient, http } from '../support/clients.js';
 import { createPostgresSchema, servicesRequired, testPostgresUrl, testRedisUrl, uniqueRedisPrefix } from '../support/services.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -38,17 +38,6 @@ function streamModule(): { available: boolean; loadLine: string } {
   const modulesPath = /--modules-path=(\S+)/.exec(flags)?.[1] ?? '/usr/lib/nginx/modules';
   const file = path.join(modulesPath, 'ngx_stream_module.so');
   return { available: existsSync(file), loadLine: `load_module ${file};` };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Replaces every `from` in `text`, insisting it occurs exactly `times` times (so a changed config fails loudly). */

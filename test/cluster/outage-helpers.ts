@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../support/clients.js';
 import { servicesRequired } from '../support/services.js';
 
 /** Shared by the outage tests; not a test file itself. */
@@ -11,15 +12,6 @@ export function redisServerBinary(): string | null {
   if (found.status === 0) return 'redis-server';
   if (servicesRequired) throw new Error('redis-server is required when CI=true but is not installed');
   return null;
-}
-
-/** A TCP port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Resolves once something accepts connections on the port, or throws after `timeoutMs`. */

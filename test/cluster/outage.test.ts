@@ -5,7 +5,8 @@ import { http, TcpClient, WsClient, type Json } from '../support/clients.js';
 import { uniqueRedisPrefix, testPostgresUrl, createPostgresSchema } from '../support/services.js';
 import { createTestDatabase, startTestServer, type TestDatabase, type TestServer } from '../support/stoa.js';
 import { login as webLogin, signup as webSignup } from '../../src/surfaces/monitor/accounts/test-helpers.js';
-import { CuttableProxy, eventually, freePort, PrivateRedis, redisServerBinary } from './outage-helpers.js';
+import { freePort } from '../support/clients.js';
+import { CuttableProxy, eventually, PrivateRedis, redisServerBinary } from './outage-helpers.js';
 
 /**
  * Dependency outages (cluster issue "Many nodes as one"): while Redis or PostgreSQL is

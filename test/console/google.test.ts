@@ -3,26 +3,14 @@
 // redirect back to the console's /oauth/google page, and the session that page starts.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { startFakeOidcProvider, type FakeOidcProvider } from '../../src/surfaces/monitor/accounts/fake-oidc-provider.js';
 import { browserSkip, copyBuiltConsole, launchBrowser, openPage } from '../support/browser.js';
+import { freePort } from '../support/clients.js';
 import { createTestDatabase, startTestServer, type TestDatabase, type TestServer } from '../support/stoa.js';
 
 const skip = browserSkip();
-
-/** A port free right now: the server must know its own address for the redirect URI before it starts. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 describe('console Google sign-in', { skip }, () => {
   let db: TestDatabase;
@@ -35,6 +23,7 @@ describe('console Google sign-in', { skip }, () => {
     db = await createTestDatabase('sqlite');
     provider = await startFakeOidcProvider();
     consoleDir = await copyBuiltConsole();
+    // The server must know its own address for the redirect URI before it starts.
     const port = await freePort();
     server = await startTestServer(db, {
       env: {

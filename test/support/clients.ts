@@ -4,6 +4,18 @@ import { WebSocket } from 'ws';
 /** A JSON message as clients see it. */
 export type Json = Record<string, any>;
 
+/** A TCP port on 127.0.0.1 nobody listens on right now (for a server that must know its port before it starts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 /** Collects JSON messages and lets a test wait for the next one or for one that matches. */
 class Inbox {
   private readonly queue: Json[] = [];
