@@ -1,5 +1,5 @@
-import { Worker } from 'node:worker_threads';
-import { workerBootstrapSource } from './writer-thread.js';
+import type { Worker } from 'node:worker_threads';
+import { startMetricsWorker } from './metrics-worker.js';
 
 /** What the read thread is started with (its workerData). */
 export interface ReadThreadOptions {
@@ -41,12 +41,10 @@ export class ReadThread {
   private readonly closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
 
   constructor(options: ReadThreadOptions) {
-    const entry = new URL('./read-thread-worker.ts', import.meta.url);
-    this.worker = new Worker(workerBootstrapSource(entry), { eval: true, workerData: options, name: 'metrics-reader' });
-    this.worker.on('message', (reply: ReadReply) => this.onReply(reply));
-    this.worker.on('error', (err) => this.die(err));
-    this.worker.on('exit', (code) => this.die(new Error(`metrics read thread exited with code ${code}`)));
-    this.worker.unref();
+    this.worker = startMetricsWorker(new URL('./read-thread-worker.ts', import.meta.url), options, 'metrics read', {
+      onReply: (reply: ReadReply) => this.onReply(reply),
+      onDeath: (err) => this.die(err),
+    });
   }
 
   /** False once the thread has died or is closing. */

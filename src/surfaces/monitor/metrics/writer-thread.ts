@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startMetricsWorker } from './metrics-worker.js';
 import type { EncodedRows } from './sample-rows.js';
 
 /** What the writer thread is started with (its workerData). */
@@ -44,15 +45,6 @@ export class WriterThreadError extends Error {
 }
 
 /**
- * A worker's entry as a tiny ESM bootstrap: the metrics threads are TypeScript, and a
- * worker does not inherit the tsx loader the server runs under, so it registers tsx first.
- */
-export function workerBootstrapSource(entry: URL): string {
-  const tsx = import.meta.resolve('tsx/esm/api');
-  return `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
-}
-
-/**
  * The main thread's handle on the metrics writer thread. SQLite with synchronous=FULL
  * spends most of a small group's commit in inserts and fsync; on the main thread that
  * time blocks every socket. Here the main thread only encodes rows and posts them (one
@@ -77,12 +69,10 @@ export class WriterThread {
     options: WriterThreadOptions,
     private readonly onDeath: (err: Error) => void,
   ) {
-    const entry = new URL('./writer-thread-worker.ts', import.meta.url);
-    this.worker = new Worker(workerBootstrapSource(entry), { eval: true, workerData: options, name: 'metrics-writer' });
-    this.worker.on('message', (reply: WriterReply) => this.onReply(reply));
-    this.worker.on('error', (err) => this.die(err));
-    this.worker.on('exit', (code) => this.die(new Error(`metrics writer thread exited with code ${code}`)));
-    this.worker.unref();
+    this.worker = startMetricsWorker(new URL('./writer-thread-worker.ts', import.meta.url), options, 'metrics writer', {
+      onReply: (reply: WriterReply) => this.onReply(reply),
+      onDeath: (err) => this.die(err),
+    });
   }
 
   /** False once the thread has died or is closing: take another path. */
