@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { createJwtKit, loadJwtSecret, type JwtKit } from './auth/jwt.js';
 import type { Config } from './config.js';
 import { openDatabase, type SqliteNative } from './db/database.js';
+import type { SqliteWriter } from './db/sqlite-writer.js';
 import type { Database, DialectName } from './db/schema.js';
 import { createLogger } from './log.js';
 import { createBullJobQueue } from './jobs/bullmq-queue.js';
@@ -35,6 +36,8 @@ export interface App {
    * OpenDatabase.sqlite's rules first: check `inTransaction`, never hold a transaction across an await.
    */
   readonly sqliteNative?: SqliteNative;
+  /** The thread every SQLite write goes through (undefined on PostgreSQL), for surfaces' bulk operations. */
+  readonly sqliteWriter?: SqliteWriter;
   readonly state: SharedState;
   readonly hub: Hub;
   readonly passwords: PasswordHasher;
@@ -76,7 +79,11 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const clock = overrides.clock ?? systemClock;
   const log = overrides.log ?? createLogger(config.logLevel);
   const nodeId = config.nodeId ?? `node-${randomHex(4)}`;
-  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onWriterDeath: (err) => log.error({ err }, 'sqlite writer thread stopped; the next write starts another'),
+  });
   const state = config.redisUrl
     ? createRedisState({ url: config.redisUrl, prefix: config.redisPrefix, log })
     : createMemoryState(clock);
@@ -103,6 +110,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     db: database.db,
     dialect: database.dialect,
     sqliteNative: database.sqlite,
+    sqliteWriter: database.sqliteWriter,
     state,
     hub,
     passwords: new PasswordHasher(config.argon2),

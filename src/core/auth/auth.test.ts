@@ -7,7 +7,8 @@ import { mkdtempSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dialects, createTestDatabase, startTestServer, type TestDatabase, type TestServer } from '../../../test/support/stoa.js';
-import { deleteExpiredTokens, issueToken, revokeToken, revokeUserTokens, validateToken } from './tokens.js';
+import { deleteExpiredTokens, findTokenUser, issueToken, revokeToken, revokeUserTokens, tokenSlideStepMs, validateToken } from './tokens.js';
+import { sha256Hex } from '../../lib/crypto.js';
 import { registerAccount } from '../users/accounts.js';
 
 describe('JWT kit', () => {
@@ -84,6 +85,64 @@ for (const d of await dialects()) {
       await revokeUserTokens(app, userId, 'test');
       assert.equal(await validateToken(app, b, 'test'), null);
       assert.equal(await validateToken(app, 'zz', 'test'), null);
+    });
+
+    test('a use writes the expiry only when it trails by more than a slide step', async () => {
+      const app = stoa.server.app;
+      const ttlS = 3600;
+      assert.equal(tokenSlideStepMs(ttlS), 60_000);
+      assert.equal(tokenSlideStepMs(60), 6_000);
+      const token = await issueToken(app, userId, 'test', ttlS);
+      const stored = async () => Number((await app.db.selectFrom('tokens').select('expires_at').where('hash', '=', sha256Hex(token)).executeTakeFirstOrThrow()).expires_at);
+      const issuedExpiry = await stored();
+      clock.advance(59_000);
+      assert.equal((await findTokenUser(app, token, 'test'))?.username, 'tok');
+      assert.equal(await stored(), issuedExpiry, 'within a step: nothing written');
+      clock.advance(2_000);
+      assert.equal(await validateToken(app, token, 'test'), userId);
+      assert.equal(await stored(), clock.now() + ttlS * 1000, 'past a step: slid to now + ttl');
+      // It ends ttl after its last use, less at most one step.
+      clock.advance(ttlS * 1000 - tokenSlideStepMs(ttlS));
+      assert.equal(await validateToken(app, token, 'test'), userId);
+      clock.advance(ttlS * 1000 + 1);
+      assert.equal(await validateToken(app, token, 'test'), null);
+    });
+  });
+
+  describe(`opaque tokens on two nodes sharing ${d.name}`, { skip: d.skip }, () => {
+    const clock = new ManualClock();
+    let db: TestDatabase;
+    let a: TestServer;
+    let b: TestServer;
+    let userId: number;
+    before(async () => {
+      db = await createTestDatabase(d.name);
+      a = await startTestServer(db, { clock });
+      b = await startTestServer(db, { clock });
+      userId = await registerAccount(a.server.app, { username: 'two', password: 'pw' });
+    });
+    after(async () => {
+      await a.stop();
+      await b.stop();
+      await db.drop();
+    });
+
+    test('expiry slid on one node holds on the other; revocation on one ends the token on the other at once', async () => {
+      const [nodeA, nodeB] = [a.server.app, b.server.app];
+      const token = await issueToken(nodeA, userId, 'test', 60);
+      assert.equal(await validateToken(nodeB, token, 'test'), userId);
+      for (let i = 0; i < 5; i++) {
+        clock.advance(40_000);
+        assert.equal(await validateToken(i % 2 === 0 ? nodeB : nodeA, token, 'test'), userId, `use ${i} at +${(i + 1) * 40} s`);
+      }
+      clock.advance(40_000);
+      assert.equal(await validateToken(nodeA, token, 'test'), userId, 'slid by the uses on both nodes');
+      await revokeToken(nodeA, token);
+      assert.equal(await validateToken(nodeB, token, 'test'), null);
+      const other = await issueToken(nodeB, userId, 'test', 60);
+      assert.equal(await validateToken(nodeA, other, 'test'), userId);
+      await revokeUserTokens(nodeB, userId, 'test');
+      assert.equal(await validateToken(nodeA, other, 'test'), null);
     });
   });
 }

@@ -1,11 +1,13 @@
-import { sql } from 'kysely';
 import { randomHex, sha256Hex } from '../../lib/crypto.js';
 import type { App } from '../app.js';
+import type { User } from '../db/schema.js';
 
 /**
  * Opaque bearer tokens: 128 random bits as 32 lowercase hex characters. Only the
- * SHA-256 is stored, so a database leak yields no usable token. Expiry slides: each
- * successful use moves it to `ttl` after that use. Rows survive restarts.
+ * SHA-256 is stored, so a database leak yields no usable token. Expiry slides: a token
+ * ends `ttl` after its last use, give or take one slide step (see `tokenSlideStepMs`).
+ * Rows survive restarts; every check reads the row, so revocation ends a token at once
+ * on every node.
  */
 export async function issueToken(app: App, userId: number, kind: string, ttlS: number): Promise<string> {
   const token = randomHex(16);
@@ -17,19 +19,49 @@ export async function issueToken(app: App, userId: number, kind: string, ttlS: n
   return token;
 }
 
-/** Returns the token's user id and slides its expiry, or null when unknown, expired or of another kind. */
-export async function validateToken(app: App, token: string, kind: string): Promise<number | null> {
-  if (!/^[0-9a-f]{32}$/.test(token)) return null;
+/**
+ * How far a token's stored expiry may trail its last use: a use writes the new expiry only
+ * once the stored one is more than this behind `now + ttl`, so a busy token costs one write
+ * per step instead of one per request. A tenth of the lifetime, at most a minute: a chat
+ * token (1 hour) ends between 59 and 60 minutes after its last use.
+ */
+export function tokenSlideStepMs(ttlS: number): number {
+  return Math.min(60_000, (ttlS * 1000) / 10);
+}
+
+const TOKEN_FORMAT = /^[0-9a-f]{32}$/;
+
+/**
+ * The user behind a token of `kind`, or null when the token is unknown, expired, of another
+ * kind or its user is gone: one read (the token joined with its user). Slides the expiry
+ * with one write when the stored one trails by more than a slide step.
+ */
+export async function findTokenUser(app: App, token: string, kind: string): Promise<User | null> {
+  if (!TOKEN_FORMAT.test(token)) return null;
   const now = app.clock.now();
+  const hash = sha256Hex(token);
   const row = await app.db
-    .updateTable('tokens')
-    .set({ expires_at: sql<number>`cast(${now} as bigint) + cast(ttl_s as bigint) * 1000` })
-    .where('hash', '=', sha256Hex(token))
-    .where('kind', '=', kind)
-    .where('expires_at', '>', now)
-    .returning('user_id')
+    .selectFrom('tokens')
+    .innerJoin('users', 'users.id', 'tokens.user_id')
+    .selectAll('users')
+    .select(['tokens.expires_at as token_expires_at', 'tokens.ttl_s as token_ttl_s'])
+    .where('tokens.hash', '=', hash)
+    .where('tokens.kind', '=', kind)
+    .where('tokens.expires_at', '>', now)
     .executeTakeFirst();
-  return row?.user_id ?? null;
+  if (!row) return null;
+  const { token_expires_at: storedExpiry, token_ttl_s: ttlS, ...user } = row;
+  const slid = now + ttlS * 1000;
+  if (slid - Number(storedExpiry) > tokenSlideStepMs(ttlS)) {
+    // Never moves it back: another node may have slid it further meanwhile.
+    await app.db.updateTable('tokens').set({ expires_at: slid }).where('hash', '=', hash).where('expires_at', '<', slid).execute();
+  }
+  return user;
+}
+
+/** Returns the token's user id (sliding its expiry as `findTokenUser` does), or null. */
+export async function validateToken(app: App, token: string, kind: string): Promise<number | null> {
+  return (await findTokenUser(app, token, kind))?.id ?? null;
 }
 
 /** Ends one token at once (logout). */

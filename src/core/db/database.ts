@@ -1,9 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { withOutageErrors } from './outage-dialect.js';
+import { sqliteSplitDialect } from './sqlite-split-dialect.js';
+import { SqliteWriter } from './sqlite-writer.js';
 import type { Database, DialectName } from './schema.js';
 
 /** A native better-sqlite3 connection. */
@@ -20,6 +22,8 @@ export interface OpenDatabase {
    * be open and awaiting) and must never leave a transaction open across an await.
    */
   sqlite?: SqliteNative;
+  /** The thread every SQLite write goes through (SQLite only); surfaces run bulk operations on it. */
+  sqliteWriter?: SqliteWriter;
   /** Throws when the database cannot answer (readiness checks). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -29,30 +33,46 @@ const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
 /**
+ * The writer thread's settings: core's busy timeout; groups small enough to hold the write
+ * lock briefly; checkpoints every 10,000 pages (40 MB of log; measured against SQLite's
+ * default 1,000: a fifth less writer time per batched sample) or every second.
+ */
+const WRITER_OPTIONS = { busyTimeoutMs: 5000, maxGroupWeight: 5000, checkpointPages: 10_000, checkpointIntervalMs: 1000 };
+
+/**
  * Opens PostgreSQL when `databaseUrl` is set, otherwise the SQLite file `stoa.db` in
  * `dataDir` with WAL and full fsync, so an acknowledged write survives a crash.
+ * `onWriterDeath` hears when the SQLite writer thread fails (the next write starts another).
  */
 export function openDatabase(options: {
   databaseUrl: string | null;
   dataDir: string;
   poolSize?: number;
+  onWriterDeath?: (err: Error) => void;
 }): OpenDatabase {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
   mkdirSync(options.dataDir, { recursive: true });
-  return openSqlite(path.join(options.dataDir, 'stoa.db'));
+  return openSqlite(path.join(options.dataDir, 'stoa.db'), options.onWriterDeath ?? (() => {}));
 }
 
-function openSqlite(file: string): OpenDatabase {
+/**
+ * The main connection reads; the writer thread writes (see sqlite-split-dialect.ts). The main
+ * connection never checkpoints: the writer thread does, so no request waits on that fsync.
+ */
+function openSqlite(file: string, onWriterDeath: (err: Error) => void): OpenDatabase {
   const native = new SqliteDatabase(file);
   native.pragma('journal_mode = WAL');
   native.pragma('synchronous = FULL');
   native.pragma('foreign_keys = ON');
   native.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: withOutageErrors(new SqliteDialect({ database: native })) });
+  native.pragma('wal_autocheckpoint = 0');
+  const writer = new SqliteWriter({ ...WRITER_OPTIONS, file }, onWriterDeath);
+  const db = new Kysely<Database>({ dialect: withOutageErrors(sqliteSplitDialect(native, writer)) });
   return {
     db,
     dialect: 'sqlite',
     sqlite: native,
+    sqliteWriter: writer,
     ping: async () => {
       await sql`select 1`.execute(db);
     },

@@ -1,10 +1,9 @@
 import type { App } from '../../core/app.js';
-import { issueToken, revokeToken, revokeUserTokens, validateToken } from '../../core/auth/tokens.js';
+import { findTokenUser, issueToken, revokeToken, revokeUserTokens } from '../../core/auth/tokens.js';
 import type { User } from '../../core/db/schema.js';
 import { AppError, isAppError } from '../../core/errors.js';
 import type { HubConnection } from '../../core/realtime/connection.js';
 import { registerAccount, verifyCredentials } from '../../core/users/accounts.js';
-import { findUserById } from '../../core/users/user-repo.js';
 import { insertChatMessage, latestChatMessages } from './repo.js';
 import { avatarUrl } from './rules.js';
 
@@ -94,10 +93,8 @@ export async function loginChatConnectionByToken(app: App, token: string, conn: 
 }
 
 /** The user behind a chat token (sliding its expiry), or null. */
-export async function userForChatToken(app: App, token: string): Promise<User | null> {
-  const userId = await validateToken(app, token, CHAT_TOKEN);
-  if (userId === null) return null;
-  return (await findUserById(app.db, userId)) ?? null;
+export function userForChatToken(app: App, token: string): Promise<User | null> {
+  return findTokenUser(app, token, CHAT_TOKEN);
 }
 
 /** Ends a chat token; the connection holding the user is freed too. */

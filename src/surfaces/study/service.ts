@@ -1,5 +1,5 @@
 import type { App } from '../../core/app.js';
-import { issueToken, validateToken } from '../../core/auth/tokens.js';
+import { findTokenUser, issueToken } from '../../core/auth/tokens.js';
 import { readWebSession, webTokenFromAuthorization } from '../../core/auth/web-session.js';
 import { isUniqueViolation } from '../../core/db/database.js';
 import type { User } from '../../core/db/schema.js';
@@ -58,9 +58,9 @@ export async function authenticateStudyRequest(app: App, authorization: string |
   if (!basic || basic.name === '') throw invalid();
   let user: User | null = null;
   let viaToken = false;
-  const tokenUserId = await validateToken(app, basic.name, STUDY_TOKEN);
-  if (tokenUserId !== null) {
-    user = (await findUserById(app.db, tokenUserId)) ?? null;
+  const tokenUser = await findTokenUser(app, basic.name, STUDY_TOKEN);
+  if (tokenUser) {
+    user = tokenUser;
     viaToken = true;
   } else if (basic.password !== '') {
     const budget = app.state.limits.create('study-login', { points: app.config.study.loginAttemptsPerMinute, durationS: 60 });

@@ -1,9 +1,9 @@
 import type { App } from '../../core/app.js';
-import { issueToken, revokeToken, validateToken } from '../../core/auth/tokens.js';
+import { findTokenUser, issueToken, revokeToken } from '../../core/auth/tokens.js';
 import { isAppError } from '../../core/errors.js';
 import { queueSms } from '../../core/sms/sms-jobs.js';
 import { registerAccount, verifyCredentials } from '../../core/users/accounts.js';
-import { findUserById, findUserByPhone } from '../../core/users/user-repo.js';
+import { findUserByPhone } from '../../core/users/user-repo.js';
 import { checkCaptcha } from '../../core/verification/captcha.js';
 import { generateNumericCode, storeCode, verifyCode } from '../../core/verification/codes.js';
 import { releaseSmsInterval, reserveSmsSend } from '../../core/verification/send-policy.js';
@@ -118,8 +118,7 @@ export async function loginIhomeUser(
 /** The user behind a session cookie value, or null when absent, unknown, expired or revoked. */
 export async function readIhomeSession(app: App, token: string | null): Promise<{ userId: number; name: string } | null> {
   if (!token) return null;
-  const userId = await validateToken(app, token, IHOME_SESSION_KIND);
-  const user = userId === null ? undefined : await findUserById(app.db, userId);
+  const user = await findTokenUser(app, token, IHOME_SESSION_KIND);
   if (!user || user.status === 'pending') return null;
   return { userId: user.id, name: user.username };
 }

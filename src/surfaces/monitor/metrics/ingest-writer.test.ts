@@ -12,7 +12,8 @@ import { encodeSamples, rawSampleValues, SAMPLE_COLUMNS, sampleValuesFromRaw } f
 import { deleteExpiredSamples, ingestWriterFor, metricsReadThreadFor } from './service.js';
 import { NUMERIC_KEYS, SAMPLE_KEYS, type MetricsTables } from './tables.js';
 import { metricsServerForSuite, sampleFor } from './test-helpers.js';
-import { WriterThread, WriterThreadError } from './writer-thread.js';
+import { SqliteWriterError } from '../../../core/db/sqlite-writer.js';
+import { SAMPLE_WRITER_OPERATION } from './sample-writer-operation.js';
 
 const T0 = Date.UTC(2026, 2, 1);
 
@@ -97,7 +98,7 @@ for (const d of await dialects()) {
     });
 
     if (d.name === 'sqlite') {
-      test('while the writer thread runs it checkpoints the log for the main connection too, which stops checkpointing itself', async () => {
+      test('the writer thread checkpoints the log for the main connection too, which never checkpoints itself', async () => {
         const native = app().sqliteNative!;
         assert.equal((await http(srv().baseUrl, 'POST', '/nfs/resource', { body: sampleFor('checkpoint-nf') })).status, 200);
         assert.equal(native.pragma('wal_autocheckpoint', { simple: true }), 0);
@@ -111,8 +112,6 @@ for (const d of await dialects()) {
         const deadline = Date.now() + 5000;
         while (fileSize() === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
         assert.ok(fileSize() > before, 'the writer thread copied them into the database file within its interval');
-        await ingestWriterFor(app()).close();
-        assert.equal(native.pragma('wal_autocheckpoint', { simple: true }), 1000);
       });
     }
 
@@ -131,26 +130,19 @@ for (const d of await dialects()) {
         assert.deepEqual(indexes.rows.map((r) => r.name), ['nf_samples_nf_time']);
       });
 
-      test('the writer thread acknowledges after commit, reports a failed commit with its SQLite code, then carries on', async () => {
-        let died: Error | null = null;
-        const thread = new WriterThread({ file: app().sqliteNative!.name, busyTimeoutMs: 5000, maxGroupRows: 5000, checkpointPages: 1000, checkpointIntervalMs: 1000 }, (err) => (died = err));
-        try {
-          const good = encodeSamples([parseSample(sampleFor('thread-nf', { s_cpu: 41 }))], T0);
-          await thread.write(good);
-          const seen = await tables().selectFrom('nf_samples').select('s_cpu').where('s_nf', '=', 'thread-nf').execute();
-          assert.deepEqual(seen.map((r) => r.s_cpu), [41]);
-          const bad = [...good];
-          bad[0] = null;
-          await assert.rejects(thread.write(bad), (err: unknown) => err instanceof WriterThreadError && err.code === 'SQLITE_CONSTRAINT_NOTNULL');
-          await thread.write(encodeSamples([parseSample(sampleFor('thread-nf', { s_cpu: 42 }))], T0 + 1));
-          const after = await tables().selectFrom('nf_samples').select('s_cpu').where('s_nf', '=', 'thread-nf').orderBy('received_at').execute();
-          assert.deepEqual(after.map((r) => r.s_cpu), [41, 42]);
-        } finally {
-          await thread.close();
-        }
-        assert.equal(died, null);
-        assert.equal(thread.usable, false);
-        await assert.rejects(thread.write(encodeSamples([parseSample(sampleFor('thread-nf'))], T0)), /closing/);
+      test('the sample operation acknowledges after commit, reports a failed batch with its SQLite code, then carries on', async () => {
+        const writer = app().sqliteWriter!;
+        const write = (rows: unknown[]) => writer.operation(SAMPLE_WRITER_OPERATION, rows, 1);
+        const good = encodeSamples([parseSample(sampleFor('thread-nf', { s_cpu: 41 }))], T0);
+        await write(good);
+        const seen = await tables().selectFrom('nf_samples').select('s_cpu').where('s_nf', '=', 'thread-nf').execute();
+        assert.deepEqual(seen.map((r) => r.s_cpu), [41]);
+        const bad = [...good];
+        bad[0] = null;
+        await assert.rejects(write(bad), (err: unknown) => err instanceof SqliteWriterError && err.code === 'SQLITE_CONSTRAINT_NOTNULL');
+        await write(encodeSamples([parseSample(sampleFor('thread-nf', { s_cpu: 42 }))], T0 + 1));
+        const after = await tables().selectFrom('nf_samples').select('s_cpu').where('s_nf', '=', 'thread-nf').orderBy('received_at').execute();
+        assert.deepEqual(after.map((r) => r.s_cpu), [41, 42]);
       });
     }
 

@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { startMetricsWorker } from './metrics-worker.js';
+import { startTsWorker } from '../../../lib/ts-worker.js';
 
 /** What the read thread is started with (its workerData). */
 export interface ReadThreadOptions {
@@ -41,7 +41,7 @@ export class ReadThread {
   private readonly closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
 
   constructor(options: ReadThreadOptions) {
-    this.worker = startMetricsWorker(new URL('./read-thread-worker.ts', import.meta.url), options, 'metrics read', {
+    this.worker = startTsWorker(new URL('./read-thread-worker.ts', import.meta.url), options, 'metrics read', {
       onReply: (reply: ReadReply) => this.onReply(reply),
       onDeath: (err) => this.die(err),
     });

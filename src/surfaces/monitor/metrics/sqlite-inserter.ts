@@ -1,18 +1,22 @@
 import type SqliteDatabase from 'better-sqlite3';
-import { NodeRefresh } from './node-refresh.js';
+import { NodeRefresh, type NodeTimes } from './node-refresh.js';
 import { ROW_WIDTH, SAMPLE_COLUMNS, type EncodedRows } from './sample-rows.js';
 
 /** Writes groups of encoded rows through one connection's cached statements. */
 export interface SqliteInserter {
-  /** Inserts every row of every group in one IMMEDIATE transaction; throws (nothing written) on failure. */
+  /**
+   * Inserts every row of every group in one IMMEDIATE transaction, or in a savepoint when the
+   * connection is already inside one (the writer thread's group); throws (nothing written) on failure.
+   */
   insert(groups: readonly EncodedRows[]): void;
+  /** Hears whether the enclosing transaction of the nested inserts since the last call committed. */
+  settled(committed: boolean): void;
 }
 
 /**
  * Cached single-row prepared statements in one better-sqlite3 transaction per call: the
  * cheapest way to write rows through SQLite from JavaScript (a cached multi-row VALUES or
- * a json_each insert costs more per row). Used by the writer thread on its own
- * connection, and in-thread when no writer thread runs.
+ * a json_each insert costs more per row). Used by the SQLite writer thread's sample operation.
  */
 export function createSqliteInserter(native: SqliteDatabase.Database): SqliteInserter {
   const marks = SAMPLE_COLUMNS.map(() => '?').join(', ');
@@ -34,9 +38,17 @@ export function createSqliteInserter(native: SqliteDatabase.Database): SqliteIns
     for (const [nf, t] of due) upsertNode.run(nf, t.first, t.last);
     return due;
   });
+  let uncommitted: NodeTimes[] = [];
   return {
     insert(groups) {
-      nodes.committed(transaction.immediate(groups));
+      const nested = native.inTransaction;
+      const due = transaction.immediate(groups);
+      if (nested) uncommitted.push(due);
+      else nodes.committed(due);
+    },
+    settled(committed) {
+      if (committed) for (const due of uncommitted) nodes.committed(due);
+      uncommitted = [];
     },
   };
 }
