@@ -1,48 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { after, describe, test } from 'node:test';
+import { sendJson, spawnServer } from '../../../../test/support/server-process.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../../../../test/support/stoa.js';
 import { sampleFor } from './test-helpers.js';
 
-const ROOT = new URL('../../../../', import.meta.url).pathname;
-
-/** Starts `stoa serve` as a child and resolves with its base URL once it prints the listening line. */
-function spawnServer(env: Record<string, string>): Promise<{ child: ChildProcess; baseUrl: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
-    cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', SOCKET_PORT: '-1', LOG_LEVEL: 'silent', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`server did not start: ${out}`))), 30_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /http listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, baseUrl: m[1]! });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', () => (clearTimeout(timer), reject(new Error(`server exited: ${out}`))));
-  });
-}
-
 /** POSTs JSON; resolves with the status, or null when the connection died first. */
-function post(agent: http.Agent, baseUrl: string, path: string, body: unknown): Promise<number | null> {
-  const data = JSON.stringify(body);
-  return new Promise((resolve) => {
-    const req = http.request(`${baseUrl}${path}`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? null));
-      res.on('error', () => resolve(null));
-    });
-    req.on('error', () => resolve(null));
-    req.end(data);
-  });
+async function post(agent: http.Agent, baseUrl: string, path: string, body: unknown): Promise<number | null> {
+  return (await sendJson(agent, `${baseUrl}${path}`, { body }))?.status ?? null;
 }
 
 /**
