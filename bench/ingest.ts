@@ -20,15 +20,15 @@ import { execSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { fillSamples, type FillTarget } from './lib/fill-samples.js';
 import { runLoad as runNodeLoad } from './lib/http-load.js';
 import type { LoadJob } from './lib/http-load-worker.js';
 import { runWrkLoad, wrkAvailable } from './lib/http-load-wrk.js';
 import { killAllServers, startIngestServer } from './lib/ingest-server.js';
+import { BENCH_PG_BASE, createPgSchema } from './lib/pg-schema.js';
 
 const ROOT = path.resolve(new URL('..', import.meta.url).pathname);
-const PG_BASE = process.env.BENCH_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
+const PG_BASE = BENCH_PG_BASE;
 const NFS = 100;
 
 function flag(name: string, fallback: number): number {
@@ -153,17 +153,11 @@ async function benchDialect(name: 'sqlite' | 'postgres', env: Record<string, str
 }
 
 async function withPgSchema<T>(run: (url: string) => Promise<T>): Promise<T> {
-  const schema = `bench_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: PG_BASE });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
+  const fresh = await createPgSchema(PG_BASE);
   try {
-    const url = new URL(PG_BASE);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    return await run(url.toString());
+    return await run(fresh.url);
   } finally {
-    await admin.query(`drop schema if exists ${schema} cascade`);
-    await admin.end();
+    await fresh.drop();
   }
 }
 

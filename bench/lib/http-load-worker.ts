@@ -8,10 +8,17 @@ import http from 'node:http';
 /** What the parent asks of one worker. */
 export interface LoadJob {
   url: string;
-  method: 'GET' | 'POST';
-  /** Request bodies to rotate through (POST); `paths` the same for GET query strings. */
+  method: 'GET' | 'POST' | 'PUT';
+  /** Request bodies to rotate through (POST, PUT); `paths` the same for GET query strings. */
   bodies: string[];
   paths: string[];
+  /**
+   * Extra request headers to rotate through, one set per request (request i sends
+   * `headers[i % headers.length]`): one token per user, so N users share the load evenly.
+   */
+  headers?: Array<Record<string, string>>;
+  /** When set, a 200 whose body does not contain this text counts as failed (for APIs that answer errors with 200). */
+  expectBody?: string;
   concurrency: number;
   durationMs: number;
 }
@@ -29,12 +36,15 @@ function once(): Promise<void> {
   const i = turn++;
   const body = job.bodies.length > 0 ? job.bodies[i % job.bodies.length]! : null;
   const path = job.paths.length > 0 ? job.paths[i % job.paths.length]! : target.pathname + target.search;
+  const extra = job.headers && job.headers.length > 0 ? job.headers[i % job.headers.length]! : {};
   return new Promise((resolve) => {
-    const headers: Record<string, string | number> = body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {};
+    const headers: Record<string, string | number> = body ? { ...extra, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : { ...extra };
     const req = http.request({ host: target.hostname, port: target.port, path, method: job.method, agent, headers }, (res) => {
-      res.resume();
+      let text = '';
+      if (job.expectBody === undefined) res.resume();
+      else res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
       res.on('end', () => {
-        if (res.statusCode === 200) ok++;
+        if (res.statusCode === 200 && (job.expectBody === undefined || text.includes(job.expectBody))) ok++;
         else failed++;
         resolve();
       });

@@ -33,6 +33,21 @@ export function sampleProcess(pid: number): ProcSample | null {
 }
 
 /**
+ * CPU time of this process's children that have ended and been reaped (cutime + cstime of
+ * /proc/self/stat), in ms: read before and after a `wrk` run, the difference is what the
+ * load generator used. NaN where there is no /proc.
+ */
+export function endedChildrenCpuMs(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
  * CPU time the whole machine spent running processes and kernel threads since boot, in ms
  * (user + nice + system + steal). Interrupt and softirq time are left out: on loopback that is
  * mostly this bench's own TCP traffic, which the kernel does not charge to any process.

@@ -82,6 +82,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
   const database = openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    poolSize: config.databasePoolSize,
     onWriterDeath: (err) => log.error({ err }, 'sqlite writer thread stopped; the next write starts another'),
   });
   const state = config.redisUrl

@@ -14,6 +14,8 @@ export interface Config {
   consoleDir: string | null;
   /** Absent: SQLite file in dataDir. */
   databaseUrl: string | null;
+  /** PostgreSQL connections this node keeps at most (DATABASE_POOL_SIZE). */
+  databasePoolSize: number;
   /** Absent: in-process shared state. */
   redisUrl: string | null;
   /** Prefix for every Redis key and channel, so several deployments can share one Redis. */
@@ -224,6 +226,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     dataDir: path.resolve(r.string('DATA_DIR', './data')),
     consoleDir: consoleDirFrom(r.string('CONSOLE_DIR', DEFAULT_CONSOLE_DIR)),
     databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    databasePoolSize: r.int('DATABASE_POOL_SIZE', 20, 1, 1000),
     redisUrl,
     redisPrefix: r.string('REDIS_PREFIX', 'stoa:'),
     nodeId: r.optional('NODE_ID'),

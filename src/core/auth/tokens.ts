@@ -1,6 +1,7 @@
 import { randomHex, sha256Hex } from '../../lib/crypto.js';
 import type { App } from '../app.js';
-import type { User } from '../db/schema.js';
+import { PreparedQuery } from '../db/prepared-query.js';
+import type { Executor, User } from '../db/schema.js';
 
 /**
  * Opaque bearer tokens: 128 random bits as 32 lowercase hex characters. Only the
@@ -31,6 +32,20 @@ export function tokenSlideStepMs(ttlS: number): number {
 
 const TOKEN_FORMAT = /^[0-9a-f]{32}$/;
 
+/** A live token of a kind, joined with its user. */
+const tokenWithUser = new PreparedQuery<User & { token_expires_at: number; token_ttl_s: number }, [hash: string, kind: string, now: number]>(
+  3,
+  (db, hash, kind, now) =>
+    (db as Executor)
+      .selectFrom('tokens')
+      .innerJoin('users', 'users.id', 'tokens.user_id')
+      .selectAll('users')
+      .select(['tokens.expires_at as token_expires_at', 'tokens.ttl_s as token_ttl_s'])
+      .where('tokens.hash', '=', hash as string)
+      .where('tokens.kind', '=', kind as string)
+      .where('tokens.expires_at', '>', now as number),
+);
+
 /**
  * The user behind a token of `kind`, or null when the token is unknown, expired, of another
  * kind or its user is gone: one read (the token joined with its user). Slides the expiry
@@ -40,15 +55,7 @@ export async function findTokenUser(app: App, token: string, kind: string): Prom
   if (!TOKEN_FORMAT.test(token)) return null;
   const now = app.clock.now();
   const hash = sha256Hex(token);
-  const row = await app.db
-    .selectFrom('tokens')
-    .innerJoin('users', 'users.id', 'tokens.user_id')
-    .selectAll('users')
-    .select(['tokens.expires_at as token_expires_at', 'tokens.ttl_s as token_ttl_s'])
-    .where('tokens.hash', '=', hash)
-    .where('tokens.kind', '=', kind)
-    .where('tokens.expires_at', '>', now)
-    .executeTakeFirst();
+  const [row] = await tokenWithUser.run(app.db, hash, kind, now);
   if (!row) return null;
   const { token_expires_at: storedExpiry, token_ttl_s: ttlS, ...user } = row;
   const slid = now + ttlS * 1000;

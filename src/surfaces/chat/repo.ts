@@ -1,3 +1,4 @@
+import { PreparedQuery } from '../../core/db/prepared-query.js';
 import type { Executor } from '../../core/db/schema.js';
 import type { ChatTables } from './tables.js';
 
@@ -21,21 +22,27 @@ export async function insertChatMessage(db: Executor, userId: number, message: s
   return row.id;
 }
 
-/** The newest `limit` messages, oldest first. */
-export async function latestChatMessages(db: Executor, limit: number): Promise<ChatHistoryRow[]> {
-  const rows = await db
+const newestMessages = new PreparedQuery<ChatHistoryRow, [limit: number]>(1, (db, limit) =>
+  (db as Executor)
     .withTables<ChatTables>()
     .selectFrom('chat_messages')
     .innerJoin('users', 'users.id', 'chat_messages.user_id')
-    .select([
-      'chat_messages.id',
-      'users.username',
-      'users.avatar',
-      'chat_messages.message',
-      'chat_messages.created_at',
-    ])
+    .select(['chat_messages.id', 'users.username', 'users.avatar', 'chat_messages.message', 'chat_messages.created_at'])
     .orderBy('chat_messages.id', 'desc')
-    .limit(limit)
-    .execute();
-  return rows.reverse();
+    .limit(limit as number),
+);
+
+/** The newest `limit` messages, oldest first. */
+export async function latestChatMessages(db: Executor, limit: number): Promise<ChatHistoryRow[]> {
+  return (await newestMessages.run(db, limit)).reverse();
+}
+
+const newestId = new PreparedQuery<{ id: number | null }, []>(0, (db) =>
+  (db as Executor).withTables<ChatTables>().selectFrom('chat_messages').select((eb) => eb.fn.max('id').as('id')),
+);
+
+/** The id of the newest message (0 when none): a history already read is current while this has not moved. */
+export async function newestChatMessageId(db: Executor): Promise<number> {
+  const [row] = await newestId.run(db);
+  return Number(row?.id ?? 0);
 }

@@ -15,7 +15,8 @@ import {
   tokenFromAuthorization,
 } from './rules.js';
 import {
-  chatHistory,
+  chatHistoryJson,
+  forgetChatHistories,
   loginChatUser,
   loginChatUserByWebSession,
   logoutChatToken,
@@ -165,7 +166,8 @@ export async function chatRoutes(http: FastifyInstance, app: App): Promise<void>
     const raw = (req.query as Record<string, string | undefined>).limit;
     const limit = raw === undefined ? 50 : /^\d+$/.test(raw) ? Number(raw) : NaN;
     if (!(limit >= 1 && limit <= 200)) return reply.code(400).send(historyError('limit must be a whole number from 1 to 200'));
-    return { type: 'history', status: 'success', messages: await chatHistory(app, limit) };
+    const messages = await chatHistoryJson(app, limit);
+    return reply.type('application/json; charset=utf-8').send(`{"type":"history","status":"success","messages":${messages}}`);
   });
 
   http.post('/api/avatar', { config: { chatError: avatarError } }, async (req, reply) => {
@@ -190,6 +192,7 @@ export async function chatRoutes(http: FastifyInstance, app: App): Promise<void>
     if (!extension) return reply.code(400).send(avatarError('Only PNG or JPEG pictures are accepted'));
     const name = await storeUploadedAvatar(app.config.dataDir, user.username, bytes, extension, user.avatar);
     await updateAvatar(app.db, user.id, name);
+    forgetChatHistories(app);
     return { type: 'avatar', status: 'success', avatar: avatarUrl(user.username, name) };
   });
 

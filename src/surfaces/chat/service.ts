@@ -4,7 +4,7 @@ import type { User } from '../../core/db/schema.js';
 import { AppError, isAppError } from '../../core/errors.js';
 import type { HubConnection } from '../../core/realtime/connection.js';
 import { registerAccount, verifyCredentials } from '../../core/users/accounts.js';
-import { insertChatMessage, latestChatMessages } from './repo.js';
+import { insertChatMessage, latestChatMessages, newestChatMessageId } from './repo.js';
 import { avatarUrl } from './rules.js';
 
 /** Token kind for chat tokens in the shared tokens table. */
@@ -128,4 +128,36 @@ export async function chatHistory(app: App, limit: number): Promise<object[]> {
     avatar: avatarUrl(row.username, row.avatar),
     at: new Date(row.created_at).toISOString(),
   }));
+}
+
+/**
+ * How long a history read may be served again while no message was posted: an avatar
+ * changed on another node shows within this time (this node's own changes at once).
+ */
+const HISTORY_REUSE_MS = 1000;
+
+/** Histories already serialised, per App and limit, with the newest message id they end at. */
+const historyCache = new WeakMap<App, Map<number, { newestId: number; readAt: number; json: string }>>();
+
+/**
+ * `chatHistory` as JSON text. Every reader asks for the same few pages, which change only
+ * when a message is posted: a page is read and serialised once and served again while the
+ * newest message id (one index lookup, on any node's database) has not moved.
+ */
+export async function chatHistoryJson(app: App, limit: number): Promise<string> {
+  let pages = historyCache.get(app);
+  if (!pages) historyCache.set(app, (pages = new Map()));
+  const newestId = await newestChatMessageId(app.db);
+  const now = app.clock.now();
+  const cached = pages.get(limit);
+  if (cached && cached.newestId === newestId && now - cached.readAt < HISTORY_REUSE_MS && now >= cached.readAt) return cached.json;
+  const json = JSON.stringify(await chatHistory(app, limit));
+  if (pages.size >= 256) pages.clear();
+  pages.set(limit, { newestId, readAt: now, json });
+  return json;
+}
+
+/** Forgets this node's serialised histories (an avatar changed). */
+export function forgetChatHistories(app: App): void {
+  historyCache.get(app)?.clear();
 }
