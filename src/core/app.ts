@@ -31,9 +31,8 @@ export interface App {
   readonly db: Kysely<Database>;
   readonly dialect: DialectName;
   /**
-   * The native better-sqlite3 connection behind `db` on SQLite (undefined on PostgreSQL), for
-   * the few hot paths that need cached prepared statements (metrics ingest). Read
-   * OpenDatabase.sqlite's rules first: check `inTransaction`, never hold a transaction across an await.
+   * The main-thread better-sqlite3 connection `db` reads through on SQLite (undefined on
+   * PostgreSQL), for hot reads with their own cached statements. Read only (OpenDatabase.sqlite).
    */
   readonly sqliteNative?: SqliteNative;
   /** The thread every SQLite write goes through (undefined on PostgreSQL), for surfaces' bulk operations. */

@@ -30,9 +30,22 @@ export function loadJwtSecret(configured: string | null, dataDir: string): Uint8
   return new TextEncoder().encode(readFileSync(file, 'utf8').trim());
 }
 
-/** Builds the kit over a secret, the injected clock and the shared key-value store (revocations). */
+/** Signatures remembered as checked; past this many the memory starts afresh. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
+/**
+ * Builds the kit over a secret, the injected clock and the shared key-value store
+ * (revocations). A token whose signature has been checked once is remembered, so a busy
+ * client's requests skip the HMAC; its times and the revocation list are checked every time.
+ */
 export function createJwtKit(secret: Uint8Array, clock: Clock, kv: KeyValueStore): JwtKit {
   const revokedKey = (jti: string) => `jwt-revoked:${jti}`;
+  const verified = new Map<string, JWTPayload>();
+  /** jose's rule: expired at `exp`, not valid before `nbf` (whole seconds). */
+  const inTime = (payload: JWTPayload) => {
+    const nowS = Math.floor(clock.now() / 1000);
+    return (payload.exp === undefined || payload.exp > nowS) && (payload.nbf === undefined || payload.nbf <= nowS);
+  };
   return {
     async sign(claims, expiresInS) {
       const nowS = Math.floor(clock.now() / 1000);
@@ -45,11 +58,19 @@ export function createJwtKit(secret: Uint8Array, clock: Clock, kv: KeyValueStore
         .sign(secret);
     },
     async verify(token) {
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, secret, { algorithms: ['HS256'], currentDate: new Date(clock.now()) }));
-      } catch {
+      let payload = verified.get(token);
+      if (payload && !inTime(payload)) {
+        verified.delete(token);
         return null;
+      }
+      if (!payload) {
+        try {
+          ({ payload } = await jwtVerify(token, secret, { algorithms: ['HS256'], currentDate: new Date(clock.now()) }));
+        } catch {
+          return null;
+        }
+        if (verified.size >= VERIFIED_CACHE_SIZE) verified.clear();
+        verified.set(token, payload);
       }
       // A failing revocation store is an outage (503), not a bad token: let it propagate.
       if (payload.jti && (await kv.get(revokedKey(payload.jti))) !== null) return null;

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -16,10 +16,9 @@ export interface OpenDatabase {
   db: Kysely<Database>;
   dialect: DialectName;
   /**
-   * The better-sqlite3 connection under `db` (SQLite only), for hot paths that need a cached
-   * prepared statement: Kysely's driver prepares every query afresh. Same connection as `db`,
-   * so a caller must check `sqlite.inTransaction` before using it (a Kysely transaction may
-   * be open and awaiting) and must never leave a transaction open across an await.
+   * The main-thread better-sqlite3 connection that `db` reads through (SQLite only), for hot
+   * reads that want their own cached statement. Read only: a write here would bypass the
+   * writer thread's group commit and wait on the disk on the main thread.
    */
   sqlite?: SqliteNative;
   /** The thread every SQLite write goes through (SQLite only); surfaces run bulk operations on it. */
@@ -61,6 +60,8 @@ export function openDatabase(options: {
  */
 function openSqlite(file: string, onWriterDeath: (err: Error) => void): OpenDatabase {
   const native = new SqliteDatabase(file);
+  // The server's user only; SQLite gives the log and shared-memory files the database file's mode.
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
   native.pragma('journal_mode = WAL');
   native.pragma('synchronous = FULL');
   native.pragma('foreign_keys = ON');

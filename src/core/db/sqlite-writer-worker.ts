@@ -43,8 +43,12 @@ let deferred: WriterUnit[] = [];
 let openTx: number | null = null;
 /** Transactions SQLite rolled back under us (a failed commit or a fatal error): their later units fail. */
 const lostTx = new Set<number>();
-/** Units applied in the open group, answered when it commits. */
-let groupAcks: Array<{ id: number; value: unknown }> = [];
+/**
+ * Outcomes of the units applied in the open group, answered when it commits: failures too,
+ * since a failing unit may have seen what others in the group wrote (a unique violation),
+ * and its caller must be able to read that when it hears.
+ */
+let groupAcks: UnitOutcome[] = [];
 let groupWeight = 0;
 const usedOperations = new Set<WriterOperation>();
 let closing = false;
@@ -87,7 +91,7 @@ function ensureGroup(): void {
 /** After an error: when SQLite rolled the whole group back, everything applied in it is lost. */
 function checkGroupSurvived(err: unknown): void {
   if (native.inTransaction || (groupAcks.length === 0 && openTx === null)) return;
-  reply(groupAcks.map((a) => failure(a.id, err)));
+  reply(groupAcks.map((a) => (a.ok ? failure(a.id, err) : a)));
   groupAcks = [];
   groupWeight = 0;
   if (openTx !== null) lostTx.add(openTx);
@@ -101,18 +105,22 @@ function settleOperations(committed: boolean): void {
 }
 
 function commitGroup(): void {
-  if (!native.inTransaction) return;
   const acks = groupAcks;
   groupAcks = [];
   groupWeight = 0;
+  if (!native.inTransaction) {
+    // Nothing to commit: only failures (a group that never began) are waiting.
+    reply(acks);
+    return;
+  }
   try {
     prepared('COMMIT').run();
     settleOperations(true);
-    reply(acks.map((a) => ({ id: a.id, ok: true, value: a.value })), true);
+    reply(acks, true);
   } catch (err) {
     if (native.inTransaction) prepared('ROLLBACK').run();
     settleOperations(false);
-    reply(acks.map((a) => failure(a.id, err)));
+    reply(acks.map((a) => (a.ok ? failure(a.id, err) : a)));
   }
 }
 
@@ -124,12 +132,12 @@ function apply(unit: WriterUnit, immediate: UnitOutcome[]): boolean {
     case 'run':
       try {
         ensureGroup();
-        groupAcks.push({ id: unit.id, value: execute(unit.sql, unit.params) });
-        groupWeight += 1;
+        groupAcks.push({ id: unit.id, ok: true, value: execute(unit.sql, unit.params) });
       } catch (err) {
-        immediate.push(failure(unit.id, err));
+        groupAcks.push(failure(unit.id, err));
         checkGroupSurvived(err);
       }
+      groupWeight += 1;
       return true;
     case 'operation': {
       const op = operations.get(unit.module);
@@ -151,12 +159,12 @@ function apply(unit: WriterUnit, immediate: UnitOutcome[]): boolean {
         ensureGroup();
         usedOperations.add(op);
         const values = op.apply(batch.map((u) => u.payload));
-        batch.forEach((u, i) => groupAcks.push({ id: u.id, value: values[i] }));
-        groupWeight += weight;
+        batch.forEach((u, i) => groupAcks.push({ id: u.id, ok: true, value: values[i] }));
       } catch (err) {
-        for (const u of batch) immediate.push(failure(u.id, err));
+        for (const u of batch) groupAcks.push(failure(u.id, err));
         checkGroupSurvived(err);
       }
+      groupWeight += weight;
       return true;
     }
     case 'begin':
@@ -191,7 +199,7 @@ function apply(unit: WriterUnit, immediate: UnitOutcome[]): boolean {
       openTx = null;
       try {
         prepared(`RELEASE ${savepoint(unit.tx)}`).run();
-        groupAcks.push({ id: unit.id, value: null });
+        groupAcks.push({ id: unit.id, ok: true, value: null });
         groupWeight += 1;
       } catch (err) {
         immediate.push(failure(unit.id, err));
@@ -209,7 +217,9 @@ function apply(unit: WriterUnit, immediate: UnitOutcome[]): boolean {
           checkGroupSurvived(err);
         }
       }
-      immediate.push({ id: unit.id, ok: true, value: null });
+      // Answered with the group: what made the caller give up may be in it, and must be readable then.
+      if (native.inTransaction) groupAcks.push({ id: unit.id, ok: true, value: null });
+      else immediate.push({ id: unit.id, ok: true, value: null });
       return true;
   }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -52,6 +52,23 @@ describe('SQLite reads on the main connection, writes group-committed on the wri
     assert.ok((await bodies()).includes('beside-2'));
   });
 
+  test('a write refused because of another in its group hears so only once that one is committed', async () => {
+    for (let i = 0; i < 10; i++) {
+      const body = `race-${i}`;
+      const attempts = [0, 1].map(() =>
+        db
+          .insertInto('notes')
+          .values({ body })
+          .execute()
+          .then(
+            () => 'stored',
+            async () => (await db.selectFrom('notes').select('body').where('body', '=', body).execute()).length,
+          ),
+      );
+      assert.deepEqual((await Promise.all(attempts)).sort(), [1, 'stored'], 'the loser reads the winner');
+    }
+  });
+
   test('a transaction runs alone: reads never wait for it nor see it before its commit; others queue behind it', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
@@ -89,6 +106,10 @@ describe('SQLite reads on the main connection, writes group-committed on the wri
     const all = await bodies();
     assert.equal(all.includes('undone'), false);
     assert.ok(all.includes('after-rollback'));
+  });
+
+  test('the database and its log are readable by the server\'s user only', () => {
+    for (const suffix of ['', '-wal', '-shm']) assert.equal(statSync(path.join(dir, `stoa.db${suffix}`)).mode & 0o777, 0o600, `stoa.db${suffix}`);
   });
 
   test('a writer thread that dies fails what it held; the next write starts another', async () => {

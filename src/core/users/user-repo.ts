@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { PreparedQuery } from '../db/prepared-query.js';
 import type { Executor, User, UserStatus } from '../db/schema.js';
 
 /** Fields a new account may start with; the rest take their defaults. */
@@ -35,14 +36,18 @@ export async function insertUser(db: Executor, user: NewUser): Promise<number> {
   return row.id;
 }
 
+const userByName = new PreparedQuery<User, [username: string]>(1, (db, name) => (db as Executor).selectFrom('users').selectAll().where('username', '=', name as string));
+
 /** Looks a user up by exact username. */
-export function findUserByUsername(db: Executor, username: string): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+export async function findUserByUsername(db: Executor, username: string): Promise<User | undefined> {
+  return (await userByName.run(db, username))[0];
 }
 
-/** Looks a user up by id. */
-export function findUserById(db: Executor, id: number): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+const userById = new PreparedQuery<User, [id: number]>(1, (db, id) => (db as Executor).selectFrom('users').selectAll().where('id', '=', id as number));
+
+/** Looks a user up by id (every web-session request does). */
+export async function findUserById(db: Executor, id: number): Promise<User | undefined> {
+  return (await userById.run(db, id))[0];
 }
 
 /** Looks a user up by e-mail (stored lowercased). */

@@ -1,3 +1,4 @@
+import { PreparedQuery } from '../../core/db/prepared-query.js';
 import { sql } from 'kysely';
 import type { Executor } from '../../core/db/schema.js';
 import type { LiveTables } from './tables.js';
@@ -30,9 +31,14 @@ export function insertLiveStream(db: Executor, userId: number, startedAt: number
 }
 
 /** The streamer's live stream, if any. */
-export function findLiveStream(db: Executor, userId: number): Promise<LiveStream | undefined> {
-  return live(db).selectFrom('live_streams').select(COLUMNS).where('user_id', '=', userId).where('ended_at', 'is', null).executeTakeFirst();
+export async function findLiveStream(db: Executor, userId: number): Promise<LiveStream | undefined> {
+  return (await liveStreamOf.run(db, userId))[0];
 }
+
+/** Every viewer heartbeat reads it: built and compiled once. */
+const liveStreamOf = new PreparedQuery<LiveStream, [userId: number]>(1, (db, userId) =>
+  live(db as Executor).selectFrom('live_streams').select(COLUMNS).where('user_id', '=', userId as number).where('ended_at', 'is', null),
+);
 
 /**
  * Adds `delta` to the front-end counter (clamped at 0) and raises the peak to the new

@@ -1,3 +1,4 @@
+import { PreparedQuery } from '../../core/db/prepared-query.js';
 import type { Executor } from '../../core/db/schema.js';
 import type { StudyTables } from './tables.js';
 
@@ -52,16 +53,27 @@ export function closeStudySession(db: Executor, id: number, endTime: number): Pr
     .executeTakeFirst();
 }
 
+const sessions = (db: Executor) => db.withTables<StudyTables>().selectFrom('study_sessions');
+const countAll = new PreparedQuery<{ n: number }, []>(0, (db) => sessions(db as Executor).select((eb) => eb.fn.countAll<number>().as('n')));
+const countOfUser = new PreparedQuery<{ n: number }, [userId: number]>(1, (db, userId) =>
+  sessions(db as Executor).where('user_id', '=', userId as number).select((eb) => eb.fn.countAll<number>().as('n')),
+);
+const pageAll = new PreparedQuery<StudySession, [limit: number, offset: number]>(2, (db, limit, offset) =>
+  sessions(db as Executor).select(COLUMNS).orderBy('id', 'desc').limit(limit as number).offset(offset as number),
+);
+const pageOfUser = new PreparedQuery<StudySession, [userId: number, limit: number, offset: number]>(3, (db, userId, limit, offset) =>
+  sessions(db as Executor).where('user_id', '=', userId as number).select(COLUMNS).orderBy('id', 'desc').limit(limit as number).offset(offset as number),
+);
+
 /** One page of sessions, newest first, for everyone (`userId` null) or one user, plus the total. */
 export async function pageStudySessions(
   db: Executor,
   options: { userId: number | null; limit: number; offset: number },
 ): Promise<{ count: number; rows: StudySession[] }> {
-  let base = db.withTables<StudyTables>().selectFrom('study_sessions');
-  if (options.userId !== null) base = base.where('user_id', '=', options.userId);
-  const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  const rows = await base.select(COLUMNS).orderBy('id', 'desc').limit(options.limit).offset(options.offset).execute();
-  return { count: Number(total.n), rows };
+  const { userId, limit, offset } = options;
+  const [total] = userId === null ? await countAll.run(db) : await countOfUser.run(db, userId);
+  const rows = userId === null ? await pageAll.run(db, limit, offset) : await pageOfUser.run(db, userId, limit, offset);
+  return { count: Number(total?.n ?? 0), rows };
 }
 
 /** The user's sessions that overlap `[from, to)`; open ones are included. */
