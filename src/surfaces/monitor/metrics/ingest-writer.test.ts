@@ -108,7 +108,6 @@ for (const d of await dialects()) {
         native.transaction(() => {
           for (let i = 0; i < 20_000; i++) insert.run(clock.now());
         })();
-        assert.equal(fileSize(), before, 'the main connection left its pages in the log');
         const deadline = Date.now() + 5000;
         while (fileSize() === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
         assert.ok(fileSize() > before, 'the writer thread copied them into the database file within its interval');
