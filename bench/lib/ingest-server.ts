@@ -35,11 +35,17 @@ export function killAllServers(): void {
   for (const child of live) child.kill('SIGKILL');
 }
 
+/**
+ * Extra Node flags for the Stoa child only, from BENCH_STOA_NODE_FLAGS (space-separated), e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the server under a bench's load.
+ */
+const EXTRA_STOA_FLAGS = (process.env.BENCH_STOA_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+
 /** Spawns the server with `env` added; rejects (and kills it) if it does not listen within 60 s. */
 export function startIngestServer(cwd: string, env: Record<string, string>, options: ChildOptions = {}): Promise<ServerChild> {
   return startHttpChild(cwd, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
     SOCKET_PORT: '-1', LOG_LEVEL: 'error', NODE_ENV: 'production', ...env,
-  }, { name: 'stoa', nodeFlags: START_NODE_FLAGS, ...options });
+  }, { name: 'stoa', nodeFlags: [...START_NODE_FLAGS, ...EXTRA_STOA_FLAGS], ...options });
 }
 
 /**

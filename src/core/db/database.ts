@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { withOutageErrors } from './outage-dialect.js';
+import { readPreparedDirectly } from './prepared-query.js';
 import { sqliteSplitDialect } from './sqlite-split-dialect.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import type { Database, DialectName } from './schema.js';
@@ -69,6 +70,7 @@ function openSqlite(file: string, onWriterDeath: (err: Error) => void): OpenData
   native.pragma('wal_autocheckpoint = 0');
   const writer = new SqliteWriter({ ...WRITER_OPTIONS, file }, onWriterDeath);
   const db = new Kysely<Database>({ dialect: withOutageErrors(sqliteSplitDialect(native, writer)) });
+  readPreparedDirectly(db, native);
   return {
     db,
     dialect: 'sqlite',

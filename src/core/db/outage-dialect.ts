@@ -41,7 +41,7 @@ export function isDatabaseOutage(err: unknown): boolean {
 }
 
 /** Rethrows an outage as AppError('unavailable') with the driver error kept as the cause (for the log only). */
-function translate(err: unknown): never {
+export function translateOutage(err: unknown): never {
   if (isDatabaseOutage(err)) throw new AppError('unavailable', 'database unavailable', { cause: err });
   throw err;
 }
@@ -50,7 +50,7 @@ async function guard<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (err) {
-    return translate(err);
+    return translateOutage(err);
   }
 }
 
@@ -66,7 +66,7 @@ class OutageConnection implements DatabaseConnection {
     try {
       yield* this.inner.streamQuery<R>(query, chunkSize);
     } catch (err) {
-      translate(err);
+      translateOutage(err);
     }
   }
 }

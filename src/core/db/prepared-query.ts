@@ -1,13 +1,39 @@
+import type SqliteDatabase from 'better-sqlite3';
 import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+import { translateOutage } from './outage-dialect.js';
+
+/**
+ * SQLite handles whose main connection may answer prepared reads directly, registered by
+ * `openDatabase`. A transaction is another Kysely object, so it is never found here and
+ * its statements keep going through the dialect (to the writer thread).
+ */
+const directReaders = new WeakMap<Kysely<any>, SqliteDatabase.Database>();
+
+/**
+ * Lets `PreparedQuery` run reads of `db` straight on `native` (its main, reading connection):
+ * the same statement the dialect would run, without the per-query driver round.
+ */
+export function readPreparedDirectly(db: Kysely<any>, native: SqliteDatabase.Database): void {
+  directReaders.set(db, native);
+}
+
+interface Compiled<Row> {
+  query: CompiledQuery<Row>;
+  slots: number[];
+  /** The statement on the main SQLite connection when this query only reads; null to go through Kysely. */
+  statement: SqliteDatabase.Statement | null | undefined;
+}
 
 /**
  * A query built and compiled once, then run with fresh values: on the hottest reads
  * (a token check on every signed-in request) building and compiling the query costs more
  * than running it. `build` receives one placeholder per value, in the order `run` takes
- * them; each must end up as one bound parameter of the compiled query.
+ * them; each must end up as one bound parameter of the compiled query. On SQLite a query
+ * that only reads runs as a prepared statement on the main connection, as the dialect
+ * would run it, but without its asynchronous layers.
  */
 export class PreparedQuery<Row, Args extends readonly unknown[]> {
-  private readonly compiled = new WeakMap<Kysely<any>, { query: CompiledQuery<Row>; slots: number[] }>();
+  private readonly compiled = new WeakMap<Kysely<any>, Compiled<Row>>();
 
   constructor(
     private readonly arity: Args['length'],
@@ -16,13 +42,21 @@ export class PreparedQuery<Row, Args extends readonly unknown[]> {
 
   /** Runs the query on `db` with `args` in place of the placeholders. */
   async run(db: Kysely<any>, ...args: Args): Promise<Row[]> {
-    const { query, slots } = this.compiledFor(db);
-    const parameters = query.parameters.slice();
-    for (let i = 0; i < slots.length; i++) parameters[slots[i]!] = args[i];
-    return (await db.executeQuery<Row>({ ...query, parameters })).rows;
+    const entry = this.compiledFor(db);
+    const parameters = entry.query.parameters.slice();
+    for (let i = 0; i < entry.slots.length; i++) parameters[entry.slots[i]!] = args[i];
+    if (entry.statement === undefined) entry.statement = directStatement(db, entry.query.sql);
+    if (entry.statement) {
+      try {
+        return entry.statement.all(parameters as unknown[]) as Row[];
+      } catch (err) {
+        translateOutage(err);
+      }
+    }
+    return (await db.executeQuery<Row>({ ...entry.query, parameters })).rows;
   }
 
-  private compiledFor(db: Kysely<any>): { query: CompiledQuery<Row>; slots: number[] } {
+  private compiledFor(db: Kysely<any>): Compiled<Row> {
     let entry = this.compiled.get(db);
     if (!entry) {
       const placeholders = Array.from({ length: this.arity }, (_, i) => `\u0000placeholder-${i}`);
@@ -32,9 +66,22 @@ export class PreparedQuery<Row, Args extends readonly unknown[]> {
         if (at < 0 || query.parameters.lastIndexOf(p) !== at) throw new Error(`placeholder ${p} must be bound exactly once`);
         return at;
       });
-      entry = { query, slots };
+      entry = { query, slots, statement: undefined };
       this.compiled.set(db, entry);
     }
     return entry;
+  }
+}
+
+/** The main connection's statement for `sql` when `db` reads directly and `sql` only reads; else null. */
+function directStatement(db: Kysely<any>, sql: string): SqliteDatabase.Statement | null | undefined {
+  const native = directReaders.get(db);
+  if (!native) return null;
+  try {
+    const statement = native.prepare(sql);
+    return statement.readonly && statement.reader ? statement : null;
+  } catch {
+    // A table a pending migration creates: try again next time.
+    return undefined;
   }
 }

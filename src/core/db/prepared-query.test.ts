@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { sql, type Kysely } from 'kysely';
+import { createPostgresSchema, testPostgresUrl } from '../../../test/support/services.js';
+import { openDatabase, type OpenDatabase } from './database.js';
+import { PreparedQuery } from './prepared-query.js';
+
+const notesAbove = new PreparedQuery<{ id: number; body: string }, [minId: number]>(1, (db, minId) =>
+  db.selectFrom('notes').select(['id', 'body']).where('id', '>', minId as number).orderBy('id'),
+);
+const insertNote = new PreparedQuery<{ id: number }, [body: string]>(1, (db, body) =>
+  db.insertInto('notes').values({ body: body as string }).returning('id'),
+);
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  describe(`PreparedQuery on ${dialect}`, async () => {
+    const pgUrl = dialect === 'postgres' ? await testPostgresUrl() : null;
+    const skip = dialect === 'postgres' && !pgUrl ? 'PostgreSQL not reachable' : false;
+    let dir: string;
+    let database: OpenDatabase;
+    let db: Kysely<any>;
+    let dropSchema = async () => {};
+
+    before(async () => {
+      if (skip) return;
+      dir = mkdtempSync(path.join(os.tmpdir(), 'stoa-prepared-'));
+      let databaseUrl: string | null = null;
+      if (dialect === 'postgres') {
+        const schema = await createPostgresSchema(pgUrl!);
+        databaseUrl = schema.url;
+        dropSchema = schema.drop;
+      }
+      database = openDatabase({ databaseUrl, dataDir: dir });
+      db = database.db;
+      const id = dialect === 'sqlite' ? sql`id integer primary key` : sql`id serial primary key`;
+      await sql`create table notes (${id}, body text not null unique)`.execute(db);
+    });
+    after(async () => {
+      if (skip) return;
+      await database.close();
+      await dropSchema();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    test('runs with fresh values each time, and reads what was committed before it', { skip }, async () => {
+      const [first] = await insertNote.run(db, 'alpha');
+      assert.deepEqual(await notesAbove.run(db, 0), [{ id: first!.id, body: 'alpha' }]);
+      const [second] = await insertNote.run(db, 'beta');
+      assert.deepEqual((await notesAbove.run(db, first!.id)).map((r) => r.body), ['beta']);
+      assert.equal(second!.id > first!.id, true);
+      assert.deepEqual(await notesAbove.run(db, second!.id), []);
+    });
+
+    test('inside a transaction it reads the transaction\'s own writes, and nothing of a rolled-back one remains', { skip }, async () => {
+      const before = (await notesAbove.run(db, 0)).length;
+      await assert.rejects(
+        db.transaction().execute(async (trx) => {
+          await insertNote.run(trx, 'inside');
+          assert.deepEqual((await notesAbove.run(trx, 0)).map((r) => r.body).slice(-1), ['inside']);
+          throw new Error('roll back');
+        }),
+        /roll back/,
+      );
+      assert.equal((await notesAbove.run(db, 0)).length, before);
+      assert.equal((await notesAbove.run(db, 0)).some((r) => r.body === 'inside'), false);
+    });
+
+    test('a write through a prepared query is refused as the database refuses it', { skip }, async () => {
+      await insertNote.run(db, 'unique-once');
+      await assert.rejects(insertNote.run(db, 'unique-once'), (err: { code?: string }) =>
+        err.code === '23505' || err.code === 'SQLITE_CONSTRAINT_UNIQUE',
+      );
+    });
+  });
+}
