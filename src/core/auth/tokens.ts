@@ -32,18 +32,22 @@ export function tokenSlideStepMs(ttlS: number): number {
 
 const TOKEN_FORMAT = /^[0-9a-f]{32}$/;
 
-/** A live token of a kind, joined with its user. */
-const tokenWithUser = new PreparedQuery<User & { token_expires_at: number; token_ttl_s: number }, [hash: string, kind: string, now: number]>(
-  3,
-  (db, hash, kind, now) =>
+/**
+ * A token of a kind, joined with its user; the caller checks its expiry. Served again while
+ * nothing has committed, so a busy token is one version check: a revocation is a commit, so
+ * it still ends the token at the next request.
+ */
+const tokenWithUser = new PreparedQuery<User & { token_expires_at: number; token_ttl_s: number }, [hash: string, kind: string]>(
+  2,
+  (db, hash, kind) =>
     (db as Executor)
       .selectFrom('tokens')
       .innerJoin('users', 'users.id', 'tokens.user_id')
       .selectAll('users')
       .select(['tokens.expires_at as token_expires_at', 'tokens.ttl_s as token_ttl_s'])
       .where('tokens.hash', '=', hash as string)
-      .where('tokens.kind', '=', kind as string)
-      .where('tokens.expires_at', '>', now as number),
+      .where('tokens.kind', '=', kind as string),
+  { reuseWhileUnchanged: true },
 );
 
 /**
@@ -55,8 +59,8 @@ export async function findTokenUser(app: App, token: string, kind: string): Prom
   if (!TOKEN_FORMAT.test(token)) return null;
   const now = app.clock.now();
   const hash = sha256Hex(token);
-  const [row] = await tokenWithUser.run(app.db, hash, kind, now);
-  if (!row) return null;
+  const [row] = await tokenWithUser.run(app.db, hash, kind);
+  if (!row || Number(row.token_expires_at) <= now) return null;
   const { token_expires_at: storedExpiry, token_ttl_s: ttlS, ...user } = row;
   const slid = now + ttlS * 1000;
   if (slid - Number(storedExpiry) > tokenSlideStepMs(ttlS)) {

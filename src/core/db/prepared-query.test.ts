@@ -6,10 +6,17 @@ import { after, before, describe, test } from 'node:test';
 import { sql, type Kysely } from 'kysely';
 import { createPostgresSchema, testPostgresUrl } from '../../../test/support/services.js';
 import { openDatabase, type OpenDatabase } from './database.js';
-import { PreparedQuery } from './prepared-query.js';
+import { committedVersion, PreparedQuery } from './prepared-query.js';
+import { AnswerCache } from './answer-cache.js';
+import SqliteDatabase from 'better-sqlite3';
 
 const notesAbove = new PreparedQuery<{ id: number; body: string }, [minId: number]>(1, (db, minId) =>
   db.selectFrom('notes').select(['id', 'body']).where('id', '>', minId as number).orderBy('id'),
+);
+const noteByBody = new PreparedQuery<{ id: number; body: string }, [body: string]>(
+  1,
+  (db, body) => db.selectFrom('notes').select(['id', 'body']).where('body', '=', body as string),
+  { reuseWhileUnchanged: true },
 );
 const insertNote = new PreparedQuery<{ id: number }, [body: string]>(1, (db, body) =>
   db.insertInto('notes').values({ body: body as string }).returning('id'),
@@ -73,6 +80,55 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await assert.rejects(insertNote.run(db, 'unique-once'), (err: { code?: string }) =>
         err.code === '23505' || err.code === 'SQLITE_CONSTRAINT_UNIQUE',
       );
+    });
+
+    test('a reusing query sees every commit at once: its own handle\'s, and another connection\'s (another process, as the CLI)', { skip }, async () => {
+      await insertNote.run(db, 'reused');
+      const [first] = await noteByBody.run(db, 'reused');
+      assert.equal(first!.body, 'reused');
+      first!.body = 'changed by the caller';
+      assert.equal((await noteByBody.run(db, 'reused'))[0]!.body, 'reused', 'each caller gets its own copy');
+
+      await db.updateTable('notes').set({ body: 'renamed' }).where('id', '=', first!.id).execute();
+      assert.deepEqual(await noteByBody.run(db, 'reused'), []);
+      assert.equal((await noteByBody.run(db, 'renamed'))[0]!.id, first!.id);
+
+      if (dialect === 'sqlite') {
+        const other = new SqliteDatabase(path.join(dir, 'stoa.db'));
+        other.pragma('busy_timeout = 5000');
+        const before = committedVersion(db);
+        other.prepare('update notes set body = ? where id = ?').run('outside', first!.id);
+        other.close();
+        assert.notEqual(committedVersion(db), before);
+        assert.deepEqual(await noteByBody.run(db, 'renamed'), []);
+        assert.equal((await noteByBody.run(db, 'outside'))[0]!.id, first!.id);
+      } else {
+        assert.equal(committedVersion(db), null, 'PostgreSQL has no commit version: every run reads');
+      }
+    });
+
+    test('an answer cache serves an answer until a commit (SQLite) or its freshness rule ends it', { skip }, async () => {
+      const cache = new AnswerCache();
+      let builds = 0;
+      let mark = 1;
+      const freshness = { mark: async () => mark, maxAgeMs: 1000 };
+      const answer = (now: number) => cache.get(db, 'k', now, async () => `answer ${++builds}`, freshness);
+      assert.equal(await answer(0), 'answer 1');
+      assert.equal(await answer(10), 'answer 1');
+      await insertNote.run(db, `cache-${Date.now()}`);
+      if (dialect === 'sqlite') {
+        assert.equal(await answer(20), 'answer 2', 'a commit ends it');
+        assert.equal(await answer(5000), 'answer 2', 'no commit, no end, however long');
+      } else {
+        assert.equal(await answer(20), 'answer 1', 'the mark has not moved');
+        mark = 2;
+        assert.equal(await answer(30), 'answer 2', 'the mark moved');
+        assert.equal(await answer(1029), 'answer 2');
+        assert.equal(await answer(1030), 'answer 3', 'at most maxAgeMs');
+      }
+      cache.forget(db);
+      assert.match(await answer(6000), /answer [34]/);
+      assert.equal(builds, dialect === 'sqlite' ? 3 : 4);
     });
   });
 }

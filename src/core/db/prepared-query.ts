@@ -9,12 +9,45 @@ import { translateOutage } from './outage-dialect.js';
  */
 const directReaders = new WeakMap<Kysely<any>, SqliteDatabase.Database>();
 
+/** `PRAGMA data_version` on each directly read handle's main connection. */
+const versionStatements = new WeakMap<Kysely<any>, SqliteDatabase.Statement>();
+
+/** Most argument sets a reusing query keeps answers for between two commits. */
+const MAX_REUSED_ANSWERS = 10_000;
+
 /**
  * Lets `PreparedQuery` run reads of `db` straight on `native` (its main, reading connection):
  * the same statement the dialect would run, without the per-query driver round.
  */
 export function readPreparedDirectly(db: Kysely<any>, native: SqliteDatabase.Database): void {
   directReaders.set(db, native);
+  versionStatements.set(db, native.prepare('PRAGMA data_version').pluck());
+}
+
+/**
+ * A number that changes whenever anything commits to the database, from any connection or
+ * process (SQLite's `data_version`, read on the main connection, which never writes); null
+ * where none is known (PostgreSQL, or a transaction). What was read while it held one value
+ * may be served again while it still does.
+ */
+export function committedVersion(db: Kysely<any>): number | null {
+  const statement = versionStatements.get(db);
+  if (!statement) return null;
+  try {
+    return statement.get() as number;
+  } catch (err) {
+    translateOutage(err);
+  }
+}
+
+/** How a prepared query runs. */
+export interface PreparedQueryOptions {
+  /**
+   * Serve the rows read for the same values again while nothing has committed since
+   * (`committedVersion`; SQLite only, outside transactions). Each caller gets its own
+   * copies of the rows. For hot reads whose values repeat: a token, a user id.
+   */
+  reuseWhileUnchanged?: boolean;
 }
 
 interface Compiled<Row> {
@@ -22,6 +55,9 @@ interface Compiled<Row> {
   slots: number[];
   /** The statement on the main SQLite connection when this query only reads; null to go through Kysely. */
   statement: SqliteDatabase.Statement | null | undefined;
+  /** Rows read per argument set at `version` (reusing queries only). */
+  reused: Map<unknown, Row[]>;
+  version: number | null;
 }
 
 /**
@@ -38,6 +74,7 @@ export class PreparedQuery<Row, Args extends readonly unknown[]> {
   constructor(
     private readonly arity: Args['length'],
     private readonly build: (db: Kysely<any>, ...placeholders: unknown[]) => Compilable<Row>,
+    private readonly options: PreparedQueryOptions = {},
   ) {}
 
   /** Runs the query on `db` with `args` in place of the placeholders. */
@@ -48,7 +85,8 @@ export class PreparedQuery<Row, Args extends readonly unknown[]> {
     if (entry.statement === undefined) entry.statement = directStatement(db, entry.query.sql);
     if (entry.statement) {
       try {
-        return entry.statement.all(parameters as unknown[]) as Row[];
+        if (!this.options.reuseWhileUnchanged) return entry.statement.all(parameters as unknown[]) as Row[];
+        return reuse(entry, committedVersion(db), args.length === 1 ? args[0] : args.join('\u0000'), parameters);
       } catch (err) {
         translateOutage(err);
       }
@@ -66,11 +104,29 @@ export class PreparedQuery<Row, Args extends readonly unknown[]> {
         if (at < 0 || query.parameters.lastIndexOf(p) !== at) throw new Error(`placeholder ${p} must be bound exactly once`);
         return at;
       });
-      entry = { query, slots, statement: undefined };
+      entry = { query, slots, statement: undefined, reused: new Map(), version: null };
       this.compiled.set(db, entry);
     }
     return entry;
   }
+}
+
+/**
+ * The rows for `key` read at `version`, read now if they were not. The version is read
+ * before the rows, so rows kept under a version are never older than it.
+ */
+function reuse<Row>(entry: Compiled<Row>, version: number | null, key: unknown, parameters: unknown[]): Row[] {
+  if (entry.version !== version) {
+    entry.reused.clear();
+    entry.version = version;
+  }
+  let rows = entry.reused.get(key);
+  if (!rows) {
+    rows = entry.statement!.all(parameters) as Row[];
+    if (entry.reused.size >= MAX_REUSED_ANSWERS) entry.reused.clear();
+    entry.reused.set(key, rows);
+  }
+  return rows.map((row) => ({ ...row }));
 }
 
 /** The main connection's statement for `sql` when `db` reads directly and `sql` only reads; else null. */

@@ -36,14 +36,22 @@ export async function insertUser(db: Executor, user: NewUser): Promise<number> {
   return row.id;
 }
 
-const userByName = new PreparedQuery<User, [username: string]>(1, (db, name) => (db as Executor).selectFrom('users').selectAll().where('username', '=', name as string));
+const userByName = new PreparedQuery<User, [username: string]>(
+  1,
+  (db, name) => (db as Executor).selectFrom('users').selectAll().where('username', '=', name as string),
+  { reuseWhileUnchanged: true },
+);
 
 /** Looks a user up by exact username. */
 export async function findUserByUsername(db: Executor, username: string): Promise<User | undefined> {
   return (await userByName.run(db, username))[0];
 }
 
-const userById = new PreparedQuery<User, [id: number]>(1, (db, id) => (db as Executor).selectFrom('users').selectAll().where('id', '=', id as number));
+const userById = new PreparedQuery<User, [id: number]>(
+  1,
+  (db, id) => (db as Executor).selectFrom('users').selectAll().where('id', '=', id as number),
+  { reuseWhileUnchanged: true },
+);
 
 /** Looks a user up by id (every web-session request does). */
 export async function findUserById(db: Executor, id: number): Promise<User | undefined> {

@@ -1,5 +1,6 @@
 import type { App } from '../../core/app.js';
 import { findTokenUser, issueToken, revokeToken, revokeUserTokens } from '../../core/auth/tokens.js';
+import { AnswerCache } from '../../core/db/answer-cache.js';
 import type { User } from '../../core/db/schema.js';
 import { AppError, isAppError } from '../../core/errors.js';
 import type { HubConnection } from '../../core/realtime/connection.js';
@@ -131,33 +132,23 @@ export async function chatHistory(app: App, limit: number): Promise<object[]> {
 }
 
 /**
- * How long a history read may be served again while no message was posted: an avatar
- * changed on another node shows within this time (this node's own changes at once).
+ * Histories already serialised. Every reader asks for the same few pages, which change only
+ * when a message is posted: a page is read and serialised once and served again while the
+ * database is unchanged (SQLite) or, on PostgreSQL, while the newest message id has not
+ * moved, for at most a second (an avatar changed on another node shows within it).
  */
+const histories = new AnswerCache();
 const HISTORY_REUSE_MS = 1000;
 
-/** Histories already serialised, per App and limit, with the newest message id they end at. */
-const historyCache = new WeakMap<App, Map<number, { newestId: number; readAt: number; json: string }>>();
-
-/**
- * `chatHistory` as JSON text. Every reader asks for the same few pages, which change only
- * when a message is posted: a page is read and serialised once and served again while the
- * newest message id (one index lookup, on any node's database) has not moved.
- */
-export async function chatHistoryJson(app: App, limit: number): Promise<string> {
-  let pages = historyCache.get(app);
-  if (!pages) historyCache.set(app, (pages = new Map()));
-  const newestId = await newestChatMessageId(app.db);
-  const now = app.clock.now();
-  const cached = pages.get(limit);
-  if (cached && cached.newestId === newestId && now - cached.readAt < HISTORY_REUSE_MS && now >= cached.readAt) return cached.json;
-  const json = JSON.stringify(await chatHistory(app, limit));
-  if (pages.size >= 256) pages.clear();
-  pages.set(limit, { newestId, readAt: now, json });
-  return json;
+/** `chatHistory` as JSON text, served again while it is current (see `histories`). */
+export function chatHistoryJson(app: App, limit: number): Promise<string> {
+  return histories.get(app.db, String(limit), app.clock.now(), async () => JSON.stringify(await chatHistory(app, limit)), {
+    mark: () => newestChatMessageId(app.db),
+    maxAgeMs: HISTORY_REUSE_MS,
+  });
 }
 
 /** Forgets this node's serialised histories (an avatar changed). */
 export function forgetChatHistories(app: App): void {
-  historyCache.get(app)?.clear();
+  histories.forget(app.db);
 }

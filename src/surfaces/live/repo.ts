@@ -35,9 +35,11 @@ export async function findLiveStream(db: Executor, userId: number): Promise<Live
   return (await liveStreamOf.run(db, userId))[0];
 }
 
-/** Every viewer heartbeat reads it: built and compiled once. */
-const liveStreamOf = new PreparedQuery<LiveStream, [userId: number]>(1, (db, userId) =>
-  live(db as Executor).selectFrom('live_streams').select(COLUMNS).where('user_id', '=', userId as number).where('ended_at', 'is', null),
+/** Every viewer heartbeat reads it: built and compiled once, served again while nothing has committed. */
+const liveStreamOf = new PreparedQuery<LiveStream, [userId: number]>(
+  1,
+  (db, userId) => live(db as Executor).selectFrom('live_streams').select(COLUMNS).where('user_id', '=', userId as number).where('ended_at', 'is', null),
+  { reuseWhileUnchanged: true },
 );
 
 /**

@@ -8,17 +8,19 @@ import {
   authenticateWebSessionForToken,
   endStudySession,
   issueStudyToken,
-  listStudySessions,
   registerStudent,
   requireStudySession,
   requireStudyUser,
   startStudySession,
+  studyPageText,
   studyStatsFor,
 } from './service.js';
 import { studentVerifierFromConfig, type StudentVerifier } from './verifier.js';
-import { baseUrlOf, STUDY_PREFIX, studyErrorReply, studyJson, studyPageJson, studyUrl, userJson } from './wire.js';
+import { baseUrlOf, STUDY_PREFIX, studyErrorReply, studyJson, studyUrl, userJson } from './wire.js';
 
 type Params = { id: string };
+
+const sendJsonText = (reply: FastifyReply, text: string) => reply.type('application/json; charset=utf-8').send(text);
 
 function bodyObject(req: FastifyRequest): Record<string, unknown> {
   const body = req.body;
@@ -68,12 +70,11 @@ export async function studyRoutes(
     return userJson(baseUrlOf(req), await requireStudyUser(app, parseId(req.params.id)));
   });
 
-  const userStudys = async (req: FastifyRequest<{ Params: Params }>) => {
+  const userStudys = async (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     await authed(req);
     const user = await requireStudyUser(app, parseId(req.params.id));
     const page = pageOf(req);
-    const result = await listStudySessions(app, { userId: user.id, page });
-    return studyPageJson(baseUrlOf(req), `${P}/users/${user.id}/studys/`, page, result);
+    return sendJsonText(reply, await studyPageText(app, baseUrlOf(req), user.id, page));
   };
   http.get<{ Params: Params }>(`${P}/users/:id/studys/`, userStudys);
   http.get<{ Params: Params }>(`${P}/users/:id/studys`, userStudys);
@@ -83,10 +84,9 @@ export async function studyRoutes(
     return studyStatsFor(app, parseId(req.params.id));
   });
 
-  const allStudys = async (req: FastifyRequest) => {
+  const allStudys = async (req: FastifyRequest, reply: FastifyReply) => {
     await authed(req);
-    const page = pageOf(req);
-    return studyPageJson(baseUrlOf(req), `${P}/studys/`, page, await listStudySessions(app, { userId: null, page }));
+    return sendJsonText(reply, await studyPageText(app, baseUrlOf(req), null, pageOf(req)));
   };
   http.get(`${P}/studys`, allStudys);
   http.get(`${P}/studys/`, allStudys);

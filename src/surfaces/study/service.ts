@@ -1,6 +1,7 @@
 import type { App } from '../../core/app.js';
 import { findTokenUser, issueToken } from '../../core/auth/tokens.js';
 import { readWebSession, webTokenFromAuthorization } from '../../core/auth/web-session.js';
+import { AnswerCache } from '../../core/db/answer-cache.js';
 import { isUniqueViolation } from '../../core/db/database.js';
 import type { User } from '../../core/db/schema.js';
 import { AppError, isAppError } from '../../core/errors.js';
@@ -26,6 +27,7 @@ import {
   type StudyStats,
 } from './rules.js';
 import type { StudentVerifier } from './verifier.js';
+import { STUDY_PREFIX, studyPageJson } from './wire.js';
 
 /** Token kind for study tokens in the shared tokens table. */
 export const STUDY_TOKEN = 'study';
@@ -124,6 +126,21 @@ export async function listStudySessions(
   const offset = (options.page - 1) * STUDY_PAGE_SIZE;
   const { count, rows } = await pageStudySessions(app.db, { userId: options.userId, limit: STUDY_PAGE_SIZE, offset });
   return { count, rows, hasNext: offset + rows.length < count };
+}
+
+/** Pages of the session lists as JSON text, served again while the database is unchanged (SQLite). */
+const pages = new AnswerCache(1024);
+
+/**
+ * One page of sessions (everyone's when `userId` is null, else that user's) as the wire's
+ * JSON text, with links on `base`; the same page is read and serialised once while nothing
+ * has committed.
+ */
+export function studyPageText(app: App, base: string, userId: number | null, page: number): Promise<string> {
+  const listPath = userId === null ? `${STUDY_PREFIX}/studys/` : `${STUDY_PREFIX}/users/${userId}/studys/`;
+  return pages.get(app.db, `${base}|${userId}|${page}`, app.clock.now(), async () =>
+    JSON.stringify(studyPageJson(base, listPath, page, await listStudySessions(app, { userId, page }))),
+  );
 }
 
 /** Opens a session starting at `startTime` (wire time, default now); one open session per user. */
