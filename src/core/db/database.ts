@@ -70,7 +70,7 @@ function openSqlite(file: string, onWriterDeath: (err: Error) => void): OpenData
   native.pragma('wal_autocheckpoint = 0');
   const writer = new SqliteWriter({ ...WRITER_OPTIONS, file }, onWriterDeath);
   const db = new Kysely<Database>({ dialect: withOutageErrors(sqliteSplitDialect(native, writer)) });
-  readPreparedDirectly(db, native);
+  const commitVersion = readPreparedDirectly(db, native);
   return {
     db,
     dialect: 'sqlite',
@@ -79,7 +79,10 @@ function openSqlite(file: string, onWriterDeath: (err: Error) => void): OpenData
     ping: async () => {
       await sql`select 1`.execute(db);
     },
-    close: () => db.destroy(),
+    close: async () => {
+      commitVersion.close();
+      await db.destroy();
+    },
   };
 }
 

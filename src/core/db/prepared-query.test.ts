@@ -94,9 +94,11 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       assert.equal((await noteByBody.run(db, 'renamed'))[0]!.id, first!.id);
 
       if (dialect === 'sqlite') {
+        // Another connection's commit (a `stoa user` command, another node on the same file) is seen at once too.
+        const before = committedVersion(db);
+        assert.equal(committedVersion(db), before, 'nothing committed, nothing moved');
         const other = new SqliteDatabase(path.join(dir, 'stoa.db'));
         other.pragma('busy_timeout = 5000');
-        const before = committedVersion(db);
         other.prepare('update notes set body = ? where id = ?').run('outside', first!.id);
         other.close();
         assert.notEqual(committedVersion(db), before);

@@ -1,5 +1,6 @@
 import type SqliteDatabase from 'better-sqlite3';
 import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+import { CommitVersion } from './commit-version.js';
 import { translateOutage } from './outage-dialect.js';
 
 /**
@@ -9,32 +10,35 @@ import { translateOutage } from './outage-dialect.js';
  */
 const directReaders = new WeakMap<Kysely<any>, SqliteDatabase.Database>();
 
-/** `PRAGMA data_version` on each directly read handle's main connection. */
-const versionStatements = new WeakMap<Kysely<any>, SqliteDatabase.Statement>();
+/** Where each directly read handle learns that something committed. */
+const versions = new WeakMap<Kysely<any>, CommitVersion>();
 
 /** Most argument sets a reusing query keeps answers for between two commits. */
 const MAX_REUSED_ANSWERS = 10_000;
 
 /**
  * Lets `PreparedQuery` run reads of `db` straight on `native` (its main, reading connection):
- * the same statement the dialect would run, without the per-query driver round.
+ * the same statement the dialect would run, without the per-query driver round. Returns the
+ * handle's commit version (see `committedVersion`), for the caller to close with the database.
  */
-export function readPreparedDirectly(db: Kysely<any>, native: SqliteDatabase.Database): void {
+export function readPreparedDirectly(db: Kysely<any>, native: SqliteDatabase.Database): CommitVersion {
+  const version = new CommitVersion(native);
   directReaders.set(db, native);
-  versionStatements.set(db, native.prepare('PRAGMA data_version').pluck());
+  versions.set(db, version);
+  return version;
 }
 
 /**
- * A number that changes whenever anything commits to the database, from any connection or
- * process (SQLite's `data_version`, read on the main connection, which never writes); null
- * where none is known (PostgreSQL, or a transaction). What was read while it held one value
- * may be served again while it still does.
+ * A number that moves whenever something commits to the database, from this process or any
+ * other (a `stoa user` command, another node on the same file), and only then; null where none
+ * is known (PostgreSQL, or a transaction). What was read while it held one value may be
+ * served again while it still does: it is then exactly what a new read would return.
  */
 export function committedVersion(db: Kysely<any>): number | null {
-  const statement = versionStatements.get(db);
-  if (!statement) return null;
+  const version = versions.get(db);
+  if (!version) return null;
   try {
-    return statement.get() as number;
+    return version.current();
   } catch (err) {
     translateOutage(err);
   }

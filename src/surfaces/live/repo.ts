@@ -42,6 +42,29 @@ const liveStreamOf = new PreparedQuery<LiveStream, [userId: number]>(
   { reuseWhileUnchanged: true },
 );
 
+/** A streamer's name and id with their live stream's columns, all null when they are not live. */
+type StreamerRow = { streamer_id: number; streamer_name: string } & { [K in keyof LiveStream]: LiveStream[K] | null };
+
+/** A heartbeat's one read: the streamer by name, joined with their live stream if any. */
+const streamerWithLiveStream = new PreparedQuery<StreamerRow, [name: string]>(
+  1,
+  (db, name) =>
+    live(db as Executor)
+      .selectFrom('users')
+      .leftJoin('live_streams', (join) => join.onRef('live_streams.user_id', '=', 'users.id').on('live_streams.ended_at', 'is', null))
+      .where('users.username', '=', name as string)
+      .select(['users.id as streamer_id', 'users.username as streamer_name', ...COLUMNS.map((c) => `live_streams.${c}` as const)]),
+  { reuseWhileUnchanged: true },
+);
+
+/** The streamer called `name` and their live stream (undefined when not live), or undefined when there is no such user. */
+export async function findStreamerLive(db: Executor, name: string): Promise<{ streamerId: number; streamerName: string; stream: LiveStream | undefined } | undefined> {
+  const [row] = await streamerWithLiveStream.run(db, name);
+  if (!row) return undefined;
+  const { streamer_id: streamerId, streamer_name: streamerName, ...stream } = row;
+  return { streamerId, streamerName, stream: stream.id === null ? undefined : (stream as LiveStream) };
+}
+
 /**
  * Adds `delta` to the front-end counter (clamped at 0) and raises the peak to the new
  * counter plus `seen` fresh watchers, in one statement; undefined when the stream ended.
