@@ -5,7 +5,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { withOutageErrors } from './outage-dialect.js';
 import { readPreparedDirectly } from './prepared-query.js';
-import { sqliteSplitDialect } from './sqlite-split-dialect.js';
+import { ReadStatements, sqliteSplitDialect } from './sqlite-split-dialect.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import type { Database, DialectName } from './schema.js';
 
@@ -69,8 +69,9 @@ function openSqlite(file: string, onWriterDeath: (err: Error) => void): OpenData
   native.pragma('busy_timeout = 5000');
   native.pragma('wal_autocheckpoint = 0');
   const writer = new SqliteWriter({ ...WRITER_OPTIONS, file }, onWriterDeath);
-  const db = new Kysely<Database>({ dialect: withOutageErrors(sqliteSplitDialect(native, writer)) });
-  const commitVersion = readPreparedDirectly(db, native);
+  const reads = new ReadStatements(native);
+  const db = new Kysely<Database>({ dialect: withOutageErrors(sqliteSplitDialect(reads, writer)) });
+  const commitVersion = readPreparedDirectly(db, reads);
   return {
     db,
     dialect: 'sqlite',

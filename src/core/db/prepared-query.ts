@@ -2,13 +2,14 @@ import type SqliteDatabase from 'better-sqlite3';
 import type { Compilable, CompiledQuery, Kysely } from 'kysely';
 import { CommitVersion } from './commit-version.js';
 import { translateOutage } from './outage-dialect.js';
+import type { ReadStatements } from './sqlite-split-dialect.js';
 
 /**
  * SQLite handles whose main connection may answer prepared reads directly, registered by
  * `openDatabase`. A transaction is another Kysely object, so it is never found here and
  * its statements keep going through the dialect (to the writer thread).
  */
-const directReaders = new WeakMap<Kysely<any>, SqliteDatabase.Database>();
+const directReaders = new WeakMap<Kysely<any>, ReadStatements>();
 
 /** Where each directly read handle learns that something committed. */
 const versions = new WeakMap<Kysely<any>, CommitVersion>();
@@ -17,13 +18,13 @@ const versions = new WeakMap<Kysely<any>, CommitVersion>();
 const MAX_REUSED_ANSWERS = 10_000;
 
 /**
- * Lets `PreparedQuery` run reads of `db` straight on `native` (its main, reading connection):
- * the same statement the dialect would run, without the per-query driver round. Returns the
+ * Lets `PreparedQuery` run reads of `db` straight on the dialect's own cached statements on
+ * the main, reading connection (`reads`), without the per-query driver round. Returns the
  * handle's commit version (see `committedVersion`), for the caller to close with the database.
  */
-export function readPreparedDirectly(db: Kysely<any>, native: SqliteDatabase.Database): CommitVersion {
-  const version = new CommitVersion(native);
-  directReaders.set(db, native);
+export function readPreparedDirectly(db: Kysely<any>, reads: ReadStatements): CommitVersion {
+  const version = new CommitVersion(reads.native);
+  directReaders.set(db, reads);
   versions.set(db, version);
   return version;
 }
@@ -133,15 +134,8 @@ function reuse<Row>(entry: Compiled<Row>, version: number | null, key: unknown, 
   return rows.map((row) => ({ ...row }));
 }
 
-/** The main connection's statement for `sql` when `db` reads directly and `sql` only reads; else null. */
+/** The main connection's statement for `sql` when `db` reads directly and `sql` only reads; null when not; undefined to ask again. */
 function directStatement(db: Kysely<any>, sql: string): SqliteDatabase.Statement | null | undefined {
-  const native = directReaders.get(db);
-  if (!native) return null;
-  try {
-    const statement = native.prepare(sql);
-    return statement.readonly && statement.reader ? statement : null;
-  } catch {
-    // A table a pending migration creates: try again next time.
-    return undefined;
-  }
+  const reads = directReaders.get(db);
+  return reads ? reads.reader(sql) : null;
 }

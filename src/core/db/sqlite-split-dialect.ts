@@ -34,20 +34,22 @@ function toQueryResult<R>(result: StatementResult): QueryResult<R> {
 }
 
 /** Statements prepared once on the main (reading) connection, keyed by their SQL. */
-class ReadStatements {
+export class ReadStatements {
   private readonly cache = new Map<string, SqliteDatabase.Statement | null>();
-  constructor(private readonly native: SqliteDatabase.Database) {}
+  constructor(readonly native: SqliteDatabase.Database) {}
 
-  /** The cached statement when `sql` only reads; null when it writes (or cannot be prepared here yet). */
-  reader(sql: string): SqliteDatabase.Statement | null {
+  /**
+   * The cached statement when `sql` only reads; null when it writes; undefined when it cannot
+   * be prepared here yet (a table an uncommitted migration creates: the writer's connection decides).
+   */
+  reader(sql: string): SqliteDatabase.Statement | null | undefined {
     let stmt = this.cache.get(sql);
     if (stmt === undefined) {
       try {
         const prepared = this.native.prepare(sql);
         stmt = prepared.readonly && prepared.reader ? prepared : null;
       } catch {
-        // e.g. a table an uncommitted migration creates: the writer's connection decides.
-        return null;
+        return undefined;
       }
       if (this.cache.size >= STATEMENT_CACHE_SIZE) this.cache.clear();
       this.cache.set(sql, stmt);
@@ -84,14 +86,10 @@ class SplitConnection implements DatabaseConnection {
 }
 
 class SplitDriver implements Driver {
-  private readonly reads: ReadStatements;
-
   constructor(
-    private readonly native: SqliteDatabase.Database,
+    private readonly reads: ReadStatements,
     private readonly writer: SqliteWriter,
-  ) {
-    this.reads = new ReadStatements(native);
-  }
+  ) {}
 
   async init(): Promise<void> {}
 
@@ -133,7 +131,7 @@ class SplitDriver implements Driver {
 
   async destroy(): Promise<void> {
     await this.writer.close();
-    this.native.close();
+    this.reads.native.close();
   }
 }
 
@@ -144,10 +142,10 @@ class SplitDriver implements Driver {
  * which group-commits them off the event loop. A write resolves after its commit, so what a
  * request reads after its own write always includes it.
  */
-export function sqliteSplitDialect(native: SqliteDatabase.Database, writer: SqliteWriter): Dialect {
-  const base = new SqliteDialect({ database: native });
+export function sqliteSplitDialect(reads: ReadStatements, writer: SqliteWriter): Dialect {
+  const base = new SqliteDialect({ database: reads.native });
   return {
-    createDriver: () => new SplitDriver(native, writer),
+    createDriver: () => new SplitDriver(reads, writer),
     createQueryCompiler: () => base.createQueryCompiler(),
     createAdapter: () => base.createAdapter(),
     createIntrospector: (db) => base.createIntrospector(db),

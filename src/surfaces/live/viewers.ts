@@ -2,8 +2,8 @@ import type { App } from '../../core/app.js';
 import type { User } from '../../core/db/schema.js';
 import { AppError } from '../../core/errors.js';
 import { announceViewers } from './events.js';
-import { addFrontPeople, findLiveStream, findStreamerLive, liveStreamsWithNames, raisePeak, type LiveStream } from './repo.js';
-import { requireLive, requireManagedStreamer, requireStreamer } from './streamers.js';
+import { addFrontPeople, findLiveStream, liveStreamsWithNames, raisePeak, type LiveStream } from './repo.js';
+import { requireLive, requireManagedStreamer, requireStreamer, requireStreamerLive } from './streamers.js';
 
 /** Viewers now and the stream's highest count, as `current_people` answers. */
 export interface PeopleCount {
@@ -66,10 +66,7 @@ export async function changeFrontPeople(app: App, actor: User, name: string, del
  * it rises, in batches (see `pendingPeaks`), so a heartbeat costs reads and no durable write.
  */
 export async function watchStream(app: App, viewer: User, name: string): Promise<{ s_name: string; i_people: number }> {
-  const found = await findStreamerLive(app.db, name);
-  if (!found) throw new AppError('not_found', 'No such user');
-  const { stream, streamerName } = found;
-  if (!stream) throw new AppError('bad_request', 'Not live');
+  const { stream, streamerName } = await requireStreamerLive(app, name);
   await app.state.presence.markSeen(watchGroup(stream.id), String(viewer.id), app.config.live.watchTtlS * 1000);
   const people = await peopleNow(app, stream);
   if (people > stream.peak) notePeak(app, stream.id, people);
