@@ -14,8 +14,10 @@
  *   <db>-live-watch     Stoa `POST /user/watch` (viewer heartbeat, web JWT, on a live stream);
  *   <db>-monitor-access Stoa `GET /user/access_right` (`Authorization: JWT <t>`);
  *   <db>-ihome-session  Stoa `GET /api/v1.0/session` (iHome session cookie);
- * with <db> = sqlite (a fresh DATA_DIR in a temp dir) and pg (a fresh schema in db `test`,
- * BENCH_DATABASE_URL to use another). Stoa runs as `npm start` runs it (same node flags),
+ * with <db> = sqlite (a fresh DATA_DIR in a temp dir), pg (a fresh schema in db `test`,
+ * BENCH_DATABASE_URL to use another; as several nodes would share it, so every signed-in
+ * request reads PostgreSQL) and pg1 (the same with DATABASE_SINGLE_NODE=true: reads served
+ * from memory until this node writes what they read). Stoa runs as `npm start` runs it (same node flags),
  * HTTP only (SOCKET_PORT=-1), LOG_LEVEL=error; its users are made through its public HTTP
  * API (bench/lib/stoa-accounts.ts), one per connection, and their tokens are sent in turn
  * (request i carries user i mod N), so no user goes over a per-user limit faster than the
@@ -107,7 +109,9 @@ function tempDir(prefix: string): string {
 }
 
 // ---- the rows ----
-type ServerKey = 'bare' | 'ref' | 'sqlite' | 'pg';
+type ServerKey = 'bare' | 'ref' | 'sqlite' | 'pg' | 'pg1';
+type StoaKey = 'sqlite' | 'pg' | 'pg1';
+const STOA_LABELS: Record<StoaKey, string> = { sqlite: 'SQLite', pg: 'PG', pg1: 'PG 1 node' };
 type Goal = 'baseline' | 'get' | 'post';
 interface RowSpec {
   name: string;
@@ -162,8 +166,8 @@ const ALL_ROWS: RowSpec[] = [
   { name: 'bare', server: 'bare', call: 'bare node:http, small JSON', goal: 'baseline', against: null },
   { name: 'ref-history', server: 'ref', call: 'durable ref GET /history (last 20)', goal: 'baseline', against: 'bare' },
   { name: 'ref-chat', server: 'ref', call: 'durable ref POST /chat (1 commit)', goal: 'baseline', against: 'bare' },
-  ...(['sqlite', 'pg'] as const).flatMap((db) =>
-    SURFACE_ROWS.map((r) => ({ name: `${db}-${r.suffix}`, server: db, call: `${db === 'pg' ? 'PG' : 'SQLite'} ${r.call}`, goal: r.goal, against: r.goal === 'post' ? 'ref-chat' : 'bare' })),
+  ...(['sqlite', 'pg', 'pg1'] as const).flatMap((db) =>
+    SURFACE_ROWS.map((r) => ({ name: `${db}-${r.suffix}`, server: db, call: `${STOA_LABELS[db]} ${r.call}`, goal: r.goal, against: r.goal === 'post' ? 'ref-chat' : 'bare' })),
   ),
 ];
 
@@ -173,13 +177,14 @@ function chooseRows(pgWanted: boolean): RowSpec[] {
   if (unknown.length > 0) throw new Error(`--only: unknown row(s) ${unknown.join(', ')}; rows: ${[...known].join(', ')}`);
   const wanted = new Set(only ?? ALL_ROWS.map((r) => r.name));
   for (const row of ALL_ROWS) if (wanted.has(row.name) && row.against) wanted.add(row.against);
-  return ALL_ROWS.filter((r) => wanted.has(r.name) && (pgWanted || r.server !== 'pg'));
+  return ALL_ROWS.filter((r) => wanted.has(r.name) && (pgWanted || (r.server !== 'pg' && r.server !== 'pg1')));
 }
 
 // ---- servers ----
-async function startStoa(db: 'sqlite' | 'pg'): Promise<{ server: ServerChild; users: StoaUsers }> {
+async function startStoa(db: StoaKey): Promise<{ server: ServerChild; users: StoaUsers }> {
   const env: Record<string, string> = { ...STOA_BENCH_ENV, DATA_DIR: tempDir(`stoa-bench-hot-${db}-`) };
-  if (db === 'pg') {
+  if (db === 'pg1') env.DATABASE_SINGLE_NODE = 'true';
+  if (db !== 'sqlite') {
     const schema = await createPgSchema(BENCH_PG_BASE, 'bench_hot');
     schemas.add(schema);
     env.DATABASE_URL = schema.url;
@@ -332,7 +337,7 @@ async function main(): Promise<void> {
   const setupErrors = new Map<ServerKey, string>();
   const refTokens = Array.from({ length: connections }, (_, i) => `ref-token-${i}-${Math.random().toString(16).slice(2)}`);
   const started = performance.now();
-  for (const key of ['bare', 'ref', 'sqlite', 'pg'] as const) {
+  for (const key of ['bare', 'ref', 'sqlite', 'pg', 'pg1'] as const) {
     if (!needed.has(key)) continue;
     try {
       if (key === 'bare') servers.set(key, await startHttpChild(ROOT, ['--import', 'tsx', 'bench/lib/bare-json-server.ts'], {}, { name: 'bare' }));

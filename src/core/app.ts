@@ -83,6 +83,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     dataDir: config.dataDir,
     poolSize: config.databasePoolSize,
     onWriterDeath: (err) => log.error({ err }, 'sqlite writer thread stopped; the next write starts another'),
+    soleWriter: config.databaseSingleNode ? { clock } : undefined,
   });
   const state = config.redisUrl
     ? createRedisState({ url: config.redisUrl, prefix: config.redisPrefix, log })

@@ -16,6 +16,11 @@ export interface Config {
   databaseUrl: string | null;
   /** PostgreSQL connections this node keeps at most (DATABASE_POOL_SIZE). */
   databasePoolSize: number;
+  /**
+   * DATABASE_SINGLE_NODE: this node is the only Stoa process using DATABASE_URL, so it may
+   * serve hot reads from memory until it writes (changes made from outside: seen within 1 s).
+   */
+  databaseSingleNode: boolean;
   /** Absent: in-process shared state. */
   redisUrl: string | null;
   /** Prefix for every Redis key and channel, so several deployments can share one Redis. */
@@ -227,6 +232,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     consoleDir: consoleDirFrom(r.string('CONSOLE_DIR', DEFAULT_CONSOLE_DIR)),
     databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     databasePoolSize: r.int('DATABASE_POOL_SIZE', 20, 1, 1000),
+    databaseSingleNode: r.bool('DATABASE_SINGLE_NODE', false),
     redisUrl,
     redisPrefix: r.string('REDIS_PREFIX', 'stoa:'),
     nodeId: r.optional('NODE_ID'),

@@ -4,7 +4,9 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { withOutageErrors } from './outage-dialect.js';
-import { readPreparedDirectly } from './prepared-query.js';
+import type { Clock } from '../../lib/clock.js';
+import { countingWrites, LocalWriteVersion } from './local-write-version.js';
+import { readPreparedDirectly, useChangeVersion } from './prepared-query.js';
 import { ReadStatements, sqliteSplitDialect } from './sqlite-split-dialect.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import type { Database, DialectName } from './schema.js';
@@ -39,18 +41,32 @@ const NUMERIC_OID = 1700;
  */
 const WRITER_OPTIONS = { busyTimeoutMs: 5000, maxGroupWeight: 5000, checkpointPages: 10_000, checkpointIntervalMs: 1000 };
 
+/** Within how long a change made to PostgreSQL from outside the one node writing it is seen. */
+export const OUTSIDE_WRITES_SEEN_WITHIN_MS = 1000;
+
+/**
+ * PostgreSQL written by this process alone (one node): hot reads are served again until this
+ * process writes, and at least every `outsideWritesWithinMs` of `clock` time they are read anew.
+ */
+export interface SoleWriter {
+  clock: Clock;
+  outsideWritesWithinMs?: number;
+}
+
 /**
  * Opens PostgreSQL when `databaseUrl` is set, otherwise the SQLite file `stoa.db` in
  * `dataDir` with WAL and full fsync, so an acknowledged write survives a crash.
  * `onWriterDeath` hears when the SQLite writer thread fails (the next write starts another).
+ * `soleWriter` is for a PostgreSQL database no other node writes (see `SoleWriter`).
  */
 export function openDatabase(options: {
   databaseUrl: string | null;
   dataDir: string;
   poolSize?: number;
   onWriterDeath?: (err: Error) => void;
+  soleWriter?: SoleWriter;
 }): OpenDatabase {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10, options.soleWriter);
   mkdirSync(options.dataDir, { recursive: true });
   return openSqlite(path.join(options.dataDir, 'stoa.db'), options.onWriterDeath ?? (() => {}));
 }
@@ -87,7 +103,7 @@ function openSqlite(file: string, onWriterDeath: (err: Error) => void): OpenData
   };
 }
 
-function openPostgres(connectionString: string, max: number): OpenDatabase {
+function openPostgres(connectionString: string, max: number, soleWriter: SoleWriter | undefined): OpenDatabase {
   const pool = new pg.Pool({
     connectionString,
     max,
@@ -104,7 +120,10 @@ function openPostgres(connectionString: string, max: number): OpenDatabase {
   // Nor may a checked-out one (pg-pool listens only while a client is idle): its queries
   // fail with "Connection terminated" (-> AppError 'unavailable') and the pool drops it on release.
   pool.on('connect', (client) => client.on('error', () => {}));
-  const db = new Kysely<Database>({ dialect: withOutageErrors(new PostgresDialect({ pool })) });
+  const version = soleWriter && new LocalWriteVersion(soleWriter.clock, soleWriter.outsideWritesWithinMs ?? OUTSIDE_WRITES_SEEN_WITHIN_MS);
+  const dialect = withOutageErrors(new PostgresDialect({ pool }));
+  const db = new Kysely<Database>({ dialect: version ? countingWrites(dialect, version) : dialect });
+  if (version) useChangeVersion(db, version);
   return {
     db,
     dialect: 'postgres',

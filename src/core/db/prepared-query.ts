@@ -1,6 +1,7 @@
 import type SqliteDatabase from 'better-sqlite3';
 import type { Compilable, CompiledQuery, Kysely } from 'kysely';
 import { CommitVersion } from './commit-version.js';
+import { tablesRead } from './local-write-version.js';
 import { translateOutage } from './outage-dialect.js';
 import type { ReadStatements } from './sqlite-split-dialect.js';
 
@@ -11,8 +12,15 @@ import type { ReadStatements } from './sqlite-split-dialect.js';
  */
 const directReaders = new WeakMap<Kysely<any>, ReadStatements>();
 
-/** Where each directly read handle learns that something committed. */
-const versions = new WeakMap<Kysely<any>, CommitVersion>();
+/** A number that moves whenever the data of a database may have changed (see `committedVersion`). */
+export interface ChangeVersion {
+  /** The version of `tables` where the database tells them apart, else of the whole database. */
+  current(tables?: readonly string[]): number;
+  close(): void;
+}
+
+/** Where each handle with a known version learns that something committed. */
+const versions = new WeakMap<Kysely<any>, ChangeVersion>();
 
 /** Most argument sets a reusing query keeps answers for between two commits. */
 const MAX_REUSED_ANSWERS = 10_000;
@@ -30,16 +38,26 @@ export function readPreparedDirectly(db: Kysely<any>, reads: ReadStatements): Co
 }
 
 /**
- * A number that moves whenever something commits to the database, from this process or any
- * other (a `stoa user` command, another node on the same file), and only then; null where none
- * is known (PostgreSQL, or a transaction). What was read while it held one value may be
- * served again while it still does: it is then exactly what a new read would return.
+ * Gives `db` the version that tells when its reads may be served again (PostgreSQL written by
+ * this process alone: see local-write-version.ts). SQLite handles get theirs from `readPreparedDirectly`.
  */
-export function committedVersion(db: Kysely<any>): number | null {
+export function useChangeVersion(db: Kysely<any>, version: ChangeVersion): void {
+  versions.set(db, version);
+}
+
+/**
+ * A number that moves whenever something commits to the database: on SQLite from this process
+ * or any other (a `stoa user` command, another node on the same file), and only then; on a
+ * PostgreSQL database this process alone writes, after each of its writes and at least every
+ * second, and then only for the tables it wrote when `tables` (those a read reads) are given.
+ * Null where none is known (PostgreSQL shared by several nodes, or a transaction).
+ * What was read while it held one value may be served again while it still does.
+ */
+export function committedVersion(db: Kysely<any>, tables?: readonly string[]): number | null {
   const version = versions.get(db);
   if (!version) return null;
   try {
-    return version.current();
+    return version.current(tables);
   } catch (err) {
     translateOutage(err);
   }
@@ -49,7 +67,7 @@ export function committedVersion(db: Kysely<any>): number | null {
 export interface PreparedQueryOptions {
   /**
    * Serve the rows read for the same values again while nothing has committed since
-   * (`committedVersion`; SQLite only, outside transactions). Each caller gets its own
+   * (`committedVersion`, where the handle has one; never in a transaction). Each caller gets its own
    * copies of the rows. For hot reads whose values repeat: a token, a user id.
    */
   reuseWhileUnchanged?: boolean;
@@ -60,6 +78,8 @@ interface Compiled<Row> {
   slots: number[];
   /** The statement on the main SQLite connection when this query only reads; null to go through Kysely. */
   statement: SqliteDatabase.Statement | null | undefined;
+  /** The tables the query reads (empty when unknown: then any commit moves its version). */
+  tables: readonly string[] | undefined;
   /** Rows read per argument set at `version` (reusing queries only). */
   reused: Map<unknown, Row[]>;
   version: number | null;
@@ -91,12 +111,25 @@ export class PreparedQuery<Row, Args extends readonly unknown[]> {
     if (entry.statement) {
       try {
         if (!this.options.reuseWhileUnchanged) return entry.statement.all(parameters as unknown[]) as Row[];
-        return reuse(entry, committedVersion(db), args.length === 1 ? args[0] : args.join('\u0000'), parameters);
+        return reuse(entry, committedVersion(db, entry.tables), args.length === 1 ? args[0] : args.join('\u0000'), parameters);
       } catch (err) {
         translateOutage(err);
       }
     }
-    return (await db.executeQuery<Row>({ ...entry.query, parameters })).rows;
+    const version = this.options.reuseWhileUnchanged ? committedVersion(db, entry.tables) : null;
+    if (version === null) return (await db.executeQuery<Row>({ ...entry.query, parameters })).rows;
+    const key = args.length === 1 ? args[0] : args.join('\u0000');
+    if (entry.version !== version) {
+      entry.reused.clear();
+      entry.version = version;
+    }
+    let rows = entry.reused.get(key);
+    if (!rows) {
+      rows = (await db.executeQuery<Row>({ ...entry.query, parameters })).rows;
+      // Kept only if no newer version was seen meanwhile: rows belong to the version read before them.
+      if (entry.version === version) keep(entry, key, rows);
+    }
+    return rows.map((row) => ({ ...row }));
   }
 
   private compiledFor(db: Kysely<any>): Compiled<Row> {
@@ -109,7 +142,8 @@ export class PreparedQuery<Row, Args extends readonly unknown[]> {
         if (at < 0 || query.parameters.lastIndexOf(p) !== at) throw new Error(`placeholder ${p} must be bound exactly once`);
         return at;
       });
-      entry = { query, slots, statement: undefined, reused: new Map(), version: null };
+      const tables = tablesRead(query.sql);
+      entry = { query, slots, statement: undefined, tables: tables.length ? tables : undefined, reused: new Map(), version: null };
       this.compiled.set(db, entry);
     }
     return entry;
@@ -128,10 +162,14 @@ function reuse<Row>(entry: Compiled<Row>, version: number | null, key: unknown, 
   let rows = entry.reused.get(key);
   if (!rows) {
     rows = entry.statement!.all(parameters) as Row[];
-    if (entry.reused.size >= MAX_REUSED_ANSWERS) entry.reused.clear();
-    entry.reused.set(key, rows);
+    keep(entry, key, rows);
   }
   return rows.map((row) => ({ ...row }));
+}
+
+function keep<Row>(entry: Compiled<Row>, key: unknown, rows: Row[]): void {
+  if (entry.reused.size >= MAX_REUSED_ANSWERS) entry.reused.clear();
+  entry.reused.set(key, rows);
 }
 
 /** The main connection's statement for `sql` when `db` reads directly and `sql` only reads; null when not; undefined to ask again. */

@@ -1,3 +1,4 @@
+import { BatchedInsert } from '../../core/db/batched-insert.js';
 import { PreparedQuery } from '../../core/db/prepared-query.js';
 import type { Executor } from '../../core/db/schema.js';
 import type { ChatTables } from './tables.js';
@@ -11,15 +12,21 @@ export interface ChatHistoryRow {
   created_at: number;
 }
 
-/** Stores one message; returns its id. */
-export async function insertChatMessage(db: Executor, userId: number, message: string, at: number): Promise<number> {
-  const row = await db
-    .withTables<ChatTables>()
-    .insertInto('chat_messages')
-    .values({ user_id: userId, message, created_at: at })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+interface NewChatMessage {
+  user_id: number;
+  message: string;
+  created_at: number;
+}
+
+/** Messages posted at the same time share one INSERT and one commit. */
+const messageInserts = new BatchedInsert<NewChatMessage>(async (db, rows) => {
+  const inserted = await (db as Executor).withTables<ChatTables>().insertInto('chat_messages').values(rows).returning('id').execute();
+  return inserted.map((row) => row.id);
+});
+
+/** Stores one message; returns its id once committed (with the messages posted beside it). */
+export function insertChatMessage(db: Executor, userId: number, message: string, at: number): Promise<number> {
+  return messageInserts.insert(db, { user_id: userId, message, created_at: at });
 }
 
 const newestMessages = new PreparedQuery<ChatHistoryRow, [limit: number]>(1, (db, limit) =>
