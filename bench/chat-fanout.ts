@@ -14,9 +14,19 @@
  *   process; one sender in this process posts at --rate msg/s for --warmup s,
  *   then --seconds s measured. Every receiver gets every message, so the offered
  *   load is rate x K deliveries/s (16 x 5,000 = 80,000/s).
- * - idle: a fresh Stoa; --idle connections (TCP by default) open, each sends one
- *   tokenless heartbeat and waits for the answer (so the server has really taken
- *   it on), then stays silent; with --idle-handshake=login they log in instead.
+ * - idle: a fresh bare broadcaster, then a fresh Stoa; --idle connections (TCP by
+ *   default) open, each sends one tokenless heartbeat and waits for the answer (so
+ *   the server has really taken it on), then stays silent; with
+ *   --idle-handshake=login they register and log in instead (the bare broadcaster
+ *   answers both at once). After a 5 s hold the bench counts how many are held:
+ *   through their handshake and still connected.
+ *
+ * Disk writer (--disk-writer=on, the default; --disk-writer=off or --no-disk-writer
+ * to leave it out): during every connect storm (the receivers logging in before a
+ * fan-out run) and during each idle phase (opening and hold), a separate node
+ * process (bench/lib/disk-writer.ts) writes 1 MiB and fsyncs, in a loop, to a
+ * temp file on the filesystem of the server's data dir (os.tmpdir()); it is
+ * stopped and its file removed when the storm ends (and on any exit).
  *
  * Reading the table:
  * - clients: receivers that got through login (requested in brackets when fewer).
@@ -33,6 +43,15 @@
  *   each measured window the bench waits up to --quiet-wait s for the machine to
  *   be quiet (under 15% of a core busy for 2 s), which matters on a shared box.
  * - rss KB/conn: (server VmRSS after the clients are in - before) / clients.
+ * - connect storms (one row per fan-out run and per idle run): requested clients;
+ *   in = through the handshake (logged in, for fan-out runs and idle with
+ *   --idle-handshake=login); first->last s = seconds from the first connect to
+ *   the last successful handshake answer; failed, split into resets (connection
+ *   reset or closed by the server), timeouts, and other; in_flight = handshakes
+ *   at once (--concurrency); disk MB/s, fsyncs/s and max_fsync_ms = what the disk
+ *   writer achieved during that storm (10^6 bytes; "-" when it was off), so a
+ *   reader can see the disk was busy.
+ * - idle: per server, connections held of those requested, and RSS KB/conn.
  * With --repeat=N the fan-out phases run N times, alternating, and only each
  * server's best run (undisturbed if possible, then the lowest p99 among the runs
  * within 2% of its best deliveries/s; marked *) is judged: best-of-N keeps other programs on a shared
@@ -50,7 +69,10 @@
  *   relay cost on the same CPU, not what N machines would give.
  * Then the verdict against the issue's targets: stoa deliv/s >= 0.7 x bare,
  * stoa p99 < 250 ms, idle RSS per connection < 20 KB, cluN deliv/s >= 0.7 x
- * clu1. Exit code 0 when every
+ * clu1, "storm: stoa logged in X of K in Y s" (every one of K logged in, the
+ * last within 10 s of the first connect, disk writer on; with --repeat the
+ * worst stoa storm counts; the bare storm is shown beside it), and "idle: stoa
+ * held X of N (bare held Z)" (all N held). Exit code 0 when every
  * target measured passes, 1 when one fails, 2 when the bench itself failed.
  *
  * Stoa runs with ARGON2_MEMORY_KIB=64 and ARGON2_TIME_COST=1 and its rate limits
@@ -63,13 +85,16 @@ import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Handshake } from './lib/chat-client.js';
 import { withCluster } from './lib/cluster.js';
+import { connectToLastReadySeconds } from './lib/load-workers.js';
 import {
   liveProcesses,
   liveTempDirs,
   measureFanout,
   runFanout,
   runIdle,
+  stormFailures,
   type BenchSettings,
+  type ConnectStorm,
   type FanoutResult,
   type IdleResult,
   type ServerKind,
@@ -78,6 +103,7 @@ import {
 const TARGET_RATIO = 0.7;
 const TARGET_P99_MS = 250;
 const TARGET_IDLE_KB = 20;
+const TARGET_STORM_S = 10;
 
 const { values: flags } = parseArgs({
   options: {
@@ -102,6 +128,8 @@ const { values: flags } = parseArgs({
     'quiet-wait': { type: 'string', default: '120' },
     repeat: { type: 'string', default: '1' },
     'server-node-args': { type: 'string', default: '' },
+    'disk-writer': { type: 'string', default: 'on' },
+    'no-disk-writer': { type: 'boolean', default: false },
     timeout: { type: 'string', default: '1800' },
     help: { type: 'boolean', default: false },
   },
@@ -115,7 +143,7 @@ if (flags.help) {
       '  [--seconds=10] [--warmup=2] [--drain=5] [--ws-share=0.2] [--ws-deflate=on|off] [--message-chars=64]\n' +
       '  [--workers=1] [--concurrency=200] [--connect-timeout=300] [--idle=15000]\n' +
       '  [--idle-handshake=probe|none|login] [--idle-ws-share=0] [--quiet-wait=120] [--repeat=1] [--timeout=1800]\n' +
-      '  [--server-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"]\n' +
+      '  [--server-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--disk-writer=on|off] [--no-disk-writer]\n' +
       'See the comment at the top of bench/chat-fanout.ts for what each figure means.\n',
   );
   process.exit(0);
@@ -142,6 +170,17 @@ if (!['probe', 'none', 'login'].includes(String(flags['idle-handshake']))) {
   process.exit(2);
 }
 
+/** --disk-writer=on|off (true/false, yes/no, 1/0 too); --no-disk-writer is the same as off. */
+function diskWriterFlag(): boolean {
+  const value = String(flags['disk-writer']).toLowerCase();
+  const on = ['on', 'true', 'yes', '1'].includes(value);
+  if (!on && !['off', 'false', 'no', '0'].includes(value)) {
+    process.stderr.write(`--disk-writer: expected on or off, got "${value}"\n`);
+    process.exit(2);
+  }
+  return on && !flags['no-disk-writer'];
+}
+
 const settings: BenchSettings = {
   clients: Math.round(numberFlag('clients', 1, 100_000)),
   rate: numberFlag('rate', 0.1, 10_000),
@@ -159,6 +198,7 @@ const settings: BenchSettings = {
   idleWsShare: numberFlag('idle-ws-share', 0, 1),
   quietWaitS: numberFlag('quiet-wait', 0, 3600),
   serverNodeArgs: String(flags['server-node-args']).split(' ').filter(Boolean),
+  diskWriter: diskWriterFlag(),
 };
 const overallTimeoutS = numberFlag('timeout', 10, 24 * 3600);
 const clusterNodes = Math.round(numberFlag('nodes', 2, 8));
@@ -257,12 +297,107 @@ function fanoutDetails(r: FanoutResult): string[] {
 }
 
 function idleLines(r: IdleResult): string[] {
-  const clients = r.opened.ready === r.requested ? String(r.opened.ready) : `${r.opened.ready}(${r.requested})`;
   return [
-    `idle    ${mixLabel(r.wsShare)} handshake=${r.handshake}  connections ${clients}  rss_KB/conn ${fmt(r.rssPerConnKb, 2)}  ` +
+    `idle ${r.server.padEnd(5)} ${mixLabel(r.wsShare)} handshake=${r.handshake}  held ${r.held} of ${r.requested}  rss_KB/conn ${fmt(r.rssPerConnKb, 2)}  ` +
       `(server RSS ${fmt(r.rssBefore.rssKb / 1024, 1)} -> ${fmt(r.rssAfter.rssKb / 1024, 1)} MB)`,
-    `idle: opened in ${fmt(r.opened.elapsedMs / 1000, 1)} s; failed ${r.opened.failed}: ${counts(r.opened.failures)}; ` +
-      `still up after ${r.holdSeconds} s: ${r.live} (${counts(r.dropReasons)}); server printed ${r.serverOtherLines} other lines`,
+    `idle ${r.server}: ${r.opened.ready} through the handshake in ${fmt(r.opened.elapsedMs / 1000, 1)} s; failed ${r.opened.failed}: ${counts(r.opened.failures)}; ` +
+      `${r.opened.ready - r.held} ended during the ${r.holdSeconds} s hold (${counts(r.dropReasons)}); server printed ${r.serverOtherLines} other lines`,
+  ];
+}
+
+const STORM_HEADER = ['storm', 'requested', 'in', 'first->last_s', 'failed', 'resets', 'timeouts', 'other', 'in_flight', 'disk_MB/s', 'fsyncs/s', 'max_fsync_ms'];
+const STORM_WIDTHS = [10, 9, 6, 13, 6, 6, 8, 5, 9, 9, 8, 12];
+
+/** One row of the connect-storm table. */
+function stormRow(label: string, storm: ConnectStorm): string {
+  const failures = stormFailures(storm.opened);
+  const writer = storm.diskWriter;
+  return pad(
+    [
+      label,
+      String(storm.requested),
+      String(storm.opened.ready),
+      fmt(connectToLastReadySeconds(storm.opened), 2),
+      String(storm.opened.failed),
+      String(failures.resets),
+      String(failures.timeouts),
+      String(failures.other),
+      String(storm.concurrency),
+      writer ? fmt(writer.mbPerS, 1) : '-',
+      writer ? fmt(writer.fsyncsPerS, 0) : '-',
+      writer ? fmt(writer.maxFsyncMs, 0) : '-',
+    ],
+    STORM_WIDTHS,
+  );
+}
+
+/** The connect-storm table for every fan-out and idle run, and a note for any disk writer that did not report. */
+function stormTable(fanouts: FanoutResult[], idles: IdleResult[]): string[] {
+  const rows: Array<[string, ConnectStorm]> = [
+    ...fanouts.map((r): [string, ConnectStorm] => [r.server, r.storm]),
+    ...idles.map((r): [string, ConnectStorm] => [`idle-${r.server}`, r.storm]),
+  ];
+  if (rows.length === 0) return [];
+  const writerState = settings.diskWriter ? `disk writer on: 1 MiB write + fsync in a loop in ${os.tmpdir()}` : 'disk writer off';
+  const lines = ['', `connect storms (register + login${idles.length > 0 ? `; idle: handshake=${settings.idleHandshake}` : ''}; ${writerState})`, pad(STORM_HEADER, STORM_WIDTHS)];
+  lines.push(...rows.map(([label, storm]) => stormRow(label, storm)));
+  for (const [label, storm] of rows) {
+    if (storm.diskWriter?.problem) lines.push(`warning: the disk writer of the ${label} storm did not report: ${storm.diskWriter.problem}`);
+  }
+  return lines;
+}
+
+/** Whether a storm ran with the disk writer going and reporting, as the target requires. */
+function diskWriterRan(storm: ConnectStorm): boolean {
+  return storm.diskWriter !== null && storm.diskWriter.problem === null;
+}
+
+/** A storm that counts for the target: every client logged in, the last within TARGET_STORM_S of the first connect. */
+function stormPassed(storm: ConnectStorm): boolean {
+  return storm.opened.ready === storm.requested && connectToLastReadySeconds(storm.opened) <= TARGET_STORM_S;
+}
+
+/** The weakest storm among `runs`: fewest logged in, then slowest. */
+function worstStorm(runs: FanoutResult[]): ConnectStorm | undefined {
+  const seconds = (storm: ConnectStorm) => {
+    const value = connectToLastReadySeconds(storm.opened);
+    return Number.isNaN(value) ? Number.POSITIVE_INFINITY : value;
+  };
+  return runs.map((r) => r.storm).sort((a, b) => a.opened.ready - b.opened.ready || seconds(b) - seconds(a))[0];
+}
+
+function stormSummary(storm: ConnectStorm): string {
+  return `${storm.opened.ready} of ${storm.requested} in ${fmt(connectToLastReadySeconds(storm.opened), 2)} s`;
+}
+
+/** The storm verdict line for Stoa (worst of its runs), with the bare broadcaster's storm beside it. */
+function stormVerdict(fanouts: FanoutResult[]): [text: string, ok: boolean] | null {
+  const stoaRuns = fanouts.filter((r) => r.server === 'stoa');
+  const stoaStorm = worstStorm(stoaRuns);
+  if (!stoaStorm) return null;
+  const bareStorm = worstStorm(fanouts.filter((r) => r.server === 'bare'));
+  const writer = !settings.diskWriter ? 'disk writer off' : diskWriterRan(stoaStorm) ? 'disk writer on' : `disk writer failed: ${stoaStorm.diskWriter?.problem}`;
+  const failures = stormFailures(stoaStorm.opened);
+  const text =
+    `storm: stoa logged in ${stoaStorm.opened.ready} of ${stoaStorm.requested} in ${fmt(connectToLastReadySeconds(stoaStorm.opened), 2)} s ` +
+    `(target: all within ${TARGET_STORM_S} s, ${writer})` +
+    (stoaRuns.length > 1 ? ` (worst of ${stoaRuns.length} runs)` : '') +
+    `; failed ${stoaStorm.opened.failed} (resets ${failures.resets}, timeouts ${failures.timeouts}, other ${failures.other})` +
+    (bareStorm ? `; bare ${stormSummary(bareStorm)}` : '');
+  const writerOk = !settings.diskWriter || diskWriterRan(stoaStorm);
+  return [text, stormPassed(stoaStorm) && writerOk];
+}
+
+/** The idle verdict lines: Stoa's held count (bare's beside it) and Stoa's RSS per connection. */
+function idleVerdicts(idles: IdleResult[]): Array<[text: string, ok: boolean]> {
+  const stoa = idles.find((r) => r.server === 'stoa');
+  if (!stoa) return [];
+  const bare = idles.find((r) => r.server === 'bare');
+  const bareHeld = bare ? `bare held ${bare.held}${bare.requested === stoa.requested ? '' : ` of ${bare.requested}`}` : 'bare not measured';
+  const bareKb = bare ? `; bare ${fmt(bare.rssPerConnKb, 2)} KB` : '';
+  return [
+    [`idle: stoa held ${stoa.held} of ${stoa.requested} (${bareHeld}); handshake=${stoa.handshake}`, stoa.held === stoa.requested],
+    [`stoa idle RSS ${fmt(stoa.rssPerConnKb, 2)} KB per connection (target < ${TARGET_IDLE_KB} KB${bareKb})`, stoa.rssPerConnKb < TARGET_IDLE_KB],
   ];
 }
 
@@ -296,7 +431,7 @@ async function main(): Promise<number> {
     `chat-fanout bench: ${os.cpus().length} cores, node ${process.version}, ${phases.join('+')}; ` +
       `${settings.clients} clients (${mixLabel(settings.wsShare)}, ws deflate ${settings.wsDeflate ? 'offered' : 'off'}), ` +
       `${settings.rate} msg/s, ${settings.warmupSeconds} s warm-up + ${settings.seconds} s measured, ${settings.messageChars}-char messages; ` +
-      `idle ${settings.idle} (${settings.idleHandshake})` +
+      `idle ${settings.idle} (${settings.idleHandshake}); disk writer ${settings.diskWriter ? 'on' : 'off'}` +
       (phases.includes('cluster') ? `; cluster ${clusterSettings.clients} clients x ${clusterSettings.rate} msg/s on 1 and ${clusterNodes} nodes` : '') +
       '\n',
   );
@@ -308,16 +443,16 @@ async function main(): Promise<number> {
 
   const fanouts: FanoutResult[] = [];
   const errors: string[] = [];
-  let idle: IdleResult | null = null;
+  const idles: IdleResult[] = [];
   const schedule: string[] = [];
   // The cluster phase is three fan-out runs: plain SQLite node, 1 cluster node, N cluster nodes.
   const round = phases.filter((p) => p !== 'idle').flatMap((p) => (p === 'cluster' ? ['sqlite', 'clu1', CLUSTER_LABEL] : [p]));
   for (let r = 0; r < repeat; r++) schedule.push(...round);
-  if (phases.includes('idle')) schedule.push('idle');
+  if (phases.includes('idle')) schedule.push('idle-bare', 'idle-stoa');
   for (const [i, phase] of schedule.entries()) {
-    process.stderr.write(`== ${phase}${repeat > 1 && phase !== 'idle' ? ` (run ${Math.floor(i / round.length) + 1} of ${repeat})` : ''}\n`);
+    process.stderr.write(`== ${phase}${repeat > 1 && !phase.startsWith('idle') ? ` (run ${Math.floor(i / round.length) + 1} of ${repeat})` : ''}\n`);
     try {
-      if (phase === 'idle') idle = await runIdle(settings);
+      if (phase === 'idle-bare' || phase === 'idle-stoa') idles.push(await runIdle(phase === 'idle-bare' ? 'bare' : 'stoa', settings));
       else if (phase === 'sqlite') fanouts.push(await runFanout('stoa', clusterSettings, 'sqlite'));
       else if (phase.startsWith('clu')) {
         const n = phase === 'clu1' ? 1 : clusterNodes;
@@ -355,7 +490,8 @@ async function main(): Promise<number> {
       if (disturbed(r)) out.push(`warning: other programs used ${fmt(r.otherCpuPct, 0)}% of a core during the ${r.server} window; its figures are disturbed (try --repeat)`);
     }
   }
-  if (idle) out.push('', ...idleLines(idle));
+  out.push(...stormTable(fanouts, idles));
+  if (idles.length > 0) out.push('', ...idles.flatMap(idleLines));
 
   const verdicts: Array<[text: string, ok: boolean, cpuBound: boolean]> = [];
   if (bare && stoa) {
@@ -377,10 +513,9 @@ async function main(): Promise<number> {
     ]);
     verdicts.push([`${CLUSTER_LABEL} clients connected ${cluN.opened.ready}/${cluN.requested}, none dropped (${cluN.report.dropped} dropped)`, cluN.opened.ready === cluN.requested && cluN.report.dropped === 0, false]);
   }
-  if (idle) {
-    verdicts.push([`stoa idle RSS ${fmt(idle.rssPerConnKb, 2)} KB per connection (target < ${TARGET_IDLE_KB} KB)`, idle.rssPerConnKb < TARGET_IDLE_KB, false]);
-    verdicts.push([`stoa idle connections up ${idle.live}/${idle.requested}`, idle.live === idle.requested, false]);
-  }
+  const storm = stormVerdict(fanouts);
+  if (storm) verdicts.push([...storm, false]);
+  for (const [text, ok] of idleVerdicts(idles)) verdicts.push([text, ok, false]);
   if (verdicts.length > 0) out.push('');
   const anyDisturbed = chosen.some(disturbed);
   for (const [text, ok, cpuBound] of verdicts) {

@@ -78,6 +78,8 @@ async function open(command: OpenCommand): Promise<void> {
   const readyPerTarget = command.targets.map(() => 0);
   let failed = 0;
   let next = 0;
+  let firstConnectAtMs: number | null = null;
+  let lastReadyAtMs: number | null = null;
 
   const progress = setInterval(() => send({ ev: 'progress', ready, failed }), 1000);
 
@@ -90,6 +92,7 @@ async function open(command: OpenCommand): Promise<void> {
         continue;
       }
       const transport = transportOf(index, command.wsShare);
+      firstConnectAtMs ??= preciseNowMs();
       try {
         const client = await openChatClient({
           target: command.targets[index % command.targets.length]!,
@@ -104,6 +107,7 @@ async function open(command: OpenCommand): Promise<void> {
           onClose,
         });
         clients.push(client);
+        lastReadyAtMs = preciseNowMs();
         ready++;
         live++;
         readyPerTarget[index % command.targets.length]!++;
@@ -118,7 +122,7 @@ async function open(command: OpenCommand): Promise<void> {
 
   await Promise.all(Array.from({ length: Math.max(1, command.concurrency) }, lane));
   clearInterval(progress);
-  send({ ev: 'opened', ready, readyTcp, readyWs, readyPerTarget, failed, failures, elapsedMs: Date.now() - started });
+  send({ ev: 'opened', ready, readyTcp, readyWs, readyPerTarget, failed, failures, elapsedMs: Date.now() - started, firstConnectAtMs, lastReadyAtMs });
 }
 
 function closeAll(): void {

@@ -22,6 +22,10 @@ export interface OpenedTotals {
   failed: number;
   failures: Record<string, number>;
   elapsedMs: number;
+  /** Earliest first connect over the workers, epoch ms (preciseNowMs); null when none was tried. */
+  firstConnectAtMs: number | null;
+  /** Latest successful handshake over the workers, epoch ms; null when none succeeded. */
+  lastReadyAtMs: number | null;
 }
 
 /** Every worker's `report` event summed, with the histograms merged. */
@@ -38,6 +42,20 @@ export interface ReportTotals {
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {
   for (const [key, count] of Object.entries(from)) into[key] = (into[key] ?? 0) + count;
+}
+
+function earliest(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b);
+}
+
+function latest(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.max(a, b);
+}
+
+/** Seconds from the first connect to the last successful handshake of an open phase; NaN when none succeeded. */
+export function connectToLastReadySeconds(opened: OpenedTotals): number {
+  if (opened.firstConnectAtMs === null || opened.lastReadyAtMs === null) return Number.NaN;
+  return (opened.lastReadyAtMs - opened.firstConnectAtMs) / 1000;
 }
 
 /** A set of forked load-generator processes acting as one. */
@@ -129,7 +147,17 @@ export class LoadWorkers {
           return done;
         }),
       );
-      const totals: OpenedTotals = { ready: 0, readyTcp: 0, readyWs: 0, readyPerTarget: base.targets.map(() => 0), failed: 0, failures: {}, elapsedMs: 0 };
+      const totals: OpenedTotals = {
+        ready: 0,
+        readyTcp: 0,
+        readyWs: 0,
+        readyPerTarget: base.targets.map(() => 0),
+        failed: 0,
+        failures: {},
+        elapsedMs: 0,
+        firstConnectAtMs: null,
+        lastReadyAtMs: null,
+      };
       for (const r of results as OpenedEvent[]) {
         totals.ready += r.ready;
         totals.readyTcp += r.readyTcp;
@@ -138,6 +166,8 @@ export class LoadWorkers {
         totals.failed += r.failed;
         addCounts(totals.failures, r.failures);
         totals.elapsedMs = Math.max(totals.elapsedMs, r.elapsedMs);
+        totals.firstConnectAtMs = earliest(totals.firstConnectAtMs, r.firstConnectAtMs);
+        totals.lastReadyAtMs = latest(totals.lastReadyAtMs, r.lastReadyAtMs);
       }
       return totals;
     } finally {

@@ -6,7 +6,15 @@
  *   rate through a warm-up and a measurement window; reports deliveries/s inside
  *   the window, latency of messages sent inside it, and server RSS per client.
  * - idle: N connections that say (at most) one thing and then sit there; reports
- *   server RSS per connection and whether they all stay up.
+ *   server RSS per connection and how many are still held at the end. Run against
+ *   Stoa and against the bare broadcaster alike.
+ *
+ * Every open phase is a connect storm: its figures (requested, through the
+ * handshake, seconds from the first connect to the last handshake answer,
+ * failures) are kept as a ConnectStorm. With `diskWriter` set, a separate
+ * process (bench/lib/disk-writer.ts) writes and fsyncs on the filesystem of the
+ * server's data dir while the clients connect (for idle: until the hold ends),
+ * and what it achieved is kept beside the storm.
  *
  * RSS per connection is (VmRSS after the clients are in - VmRSS before) / clients,
  * where "before" is taken after one client has already logged in and chatted, so
@@ -21,6 +29,7 @@ import { openChatClient, type ChatClient, type Handshake } from './chat-client.j
 import { preciseNowMs } from './latency-histogram.js';
 import { LoadWorkers, type OpenedTotals, type ReportTotals } from './load-workers.js';
 import { SenderTally, benchMessage, sendAtFixedRate, type SendTotals } from './fixed-rate-sender.js';
+import { startDiskWriter, type DiskWriterTotals } from './disk-writer-process.js';
 import { cpuShares, machineBusyMs, sampleProcess, waitForQuiet, type CpuSnapshot, type ProcSample } from './proc-stats.js';
 import { startServer, type RunningServer, type ServerSpec } from './server-process.js';
 
@@ -52,6 +61,8 @@ export interface BenchSettings {
   quietWaitS: number;
   /** Extra node options for the server processes (e.g. `--cpu-prof`), split on spaces. */
   serverNodeArgs: string[];
+  /** Run a competing disk writer on the data dir's filesystem during every connect storm and idle phase. */
+  diskWriter: boolean;
 }
 
 /** Kill-now hooks for everything currently running, used by the bench's exit handlers. */
@@ -175,6 +186,8 @@ export interface FanoutResult {
   wsShare: number;
   requested: number;
   opened: OpenedTotals;
+  /** The receivers' login as a connect storm (same `opened`), with the disk writer's figures. */
+  storm: ConnectStorm;
   send: SendTotals;
   report: ReportTotals;
   windowSeconds: number;
@@ -192,6 +205,53 @@ export interface FanoutResult {
   otherCpuPct: number;
   serverOtherLines: number;
   serverExit: string;
+}
+
+/** One open phase seen as a connect storm: how many clients asked, got in, how fast, and what else loaded the disk. */
+export interface ConnectStorm {
+  requested: number;
+  opened: OpenedTotals;
+  /** Handshakes in flight at once, over all load-generator processes. */
+  concurrency: number;
+  /** The competing disk writer's figures over the storm; null when it was off. */
+  diskWriter: DiskWriterTotals | null;
+}
+
+/** Failed handshakes of a storm by kind: connection reset or closed by the server, timed out, anything else. */
+export interface StormFailures {
+  resets: number;
+  timeouts: number;
+  other: number;
+}
+
+const RESET_REASON = /ECONNRESET|EPIPE|closed by server/;
+const TIMEOUT_REASON = /timeout|ETIMEDOUT/i;
+
+/** Sorts a storm's failure reasons (as the load workers name them) into resets, timeouts and the rest. */
+export function stormFailures(opened: OpenedTotals): StormFailures {
+  const kinds: StormFailures = { resets: 0, timeouts: 0, other: 0 };
+  for (const [reason, count] of Object.entries(opened.failures)) {
+    if (RESET_REASON.test(reason)) kinds.resets += count;
+    else if (TIMEOUT_REASON.test(reason)) kinds.timeouts += count;
+    else kinds.other += count;
+  }
+  return kinds;
+}
+
+/**
+ * Runs `use` with the competing disk writer going when `enabled`; the writer is stopped (and its
+ * file removed) when `use` ends, also when it throws. Returns `use`'s value and the writer's totals.
+ */
+export async function withDiskLoad<T>(enabled: boolean, use: () => Promise<T>): Promise<{ value: T; diskWriter: DiskWriterTotals | null }> {
+  if (!enabled) return { value: await use(), diskWriter: null };
+  const writer = await startDiskWriter({ processes: liveProcesses, tempDirs: liveTempDirs });
+  try {
+    const value = await use();
+    return { value, diskWriter: await writer.stop() };
+  } catch (error) {
+    await writer.stop();
+    throw error;
+  }
 }
 
 /** One fan-out run against a fresh `kind` server. */
@@ -223,21 +283,25 @@ export async function measureFanout(label: string, servers: RunningServer[], set
     return await withWorkers(workerCount(settings, settings.clients), async (workers) => {
       await sleep(500);
       const rssBefore = mustSampleAll();
-      const opened = await workers.open(
-        {
-          targets: servers.map((s) => s.target),
-          handshake: 'login',
-          wsShare: settings.wsShare,
-          usernamePrefix: 'fan_',
-          password: PASSWORD,
-          concurrency: Math.ceil(settings.concurrency / workers.pids.length),
-          clientTimeoutMs: 60_000,
-          phaseTimeoutMs: settings.connectTimeoutS * 1000,
-          wsDeflate: settings.wsDeflate,
-        },
-        settings.clients,
-        `${label} clients logging in`,
+      const perWorker = Math.ceil(settings.concurrency / workers.pids.length);
+      const { value: opened, diskWriter } = await withDiskLoad(settings.diskWriter, () =>
+        workers.open(
+          {
+            targets: servers.map((s) => s.target),
+            handshake: 'login',
+            wsShare: settings.wsShare,
+            usernamePrefix: 'fan_',
+            password: PASSWORD,
+            concurrency: perWorker,
+            clientTimeoutMs: 60_000,
+            phaseTimeoutMs: settings.connectTimeoutS * 1000,
+            wsDeflate: settings.wsDeflate,
+          },
+          settings.clients,
+          `${label} clients logging in${settings.diskWriter ? ' (disk writer on)' : ''}`,
+        ),
       );
+      const storm: ConnectStorm = { requested: settings.clients, opened, concurrency: perWorker * workers.pids.length, diskWriter };
       await sleep(1000);
       const rssAfterConnect = mustSampleAll();
       await waitForQuiet(settings.quietWaitS, label);
@@ -284,6 +348,7 @@ export async function measureFanout(label: string, servers: RunningServer[], set
         wsShare: settings.wsShare,
         requested: settings.clients,
         opened,
+        storm,
         send,
         report,
         windowSeconds,
@@ -307,6 +372,7 @@ export async function measureFanout(label: string, servers: RunningServer[], set
 
 /** What one idle run measured. */
 export interface IdleResult {
+  server: ServerKind;
   requested: number;
   handshake: Handshake;
   wsShare: number;
@@ -314,16 +380,19 @@ export interface IdleResult {
   rssBefore: ProcSample;
   rssAfter: ProcSample;
   rssPerConnKb: number;
-  /** Connections still up after the hold, and why the others ended. */
-  live: number;
+  /** The connections' open phase as a connect storm; the disk writer (if on) ran through the hold too. */
+  storm: ConnectStorm;
+  /** Connections through their handshake (logged in, with `login`) and still connected after the hold. */
+  held: number;
+  /** Why the others that got through ended during the hold. */
   dropReasons: Record<string, number>;
   holdSeconds: number;
   serverOtherLines: number;
 }
 
-/** Opens `settings.idle` idle connections to a fresh Stoa, holds them, and measures its memory. */
-export function runIdle(settings: BenchSettings, holdSeconds = 5): Promise<IdleResult> {
-  return withServer('stoa', settings.serverNodeArgs, async (server) => {
+/** Opens `settings.idle` idle connections to a fresh `kind` server, holds them, and measures its memory. */
+export function runIdle(kind: ServerKind, settings: BenchSettings, holdSeconds = 5): Promise<IdleResult> {
+  return withServer(kind, settings.serverNodeArgs, async (server) => {
     const tally = new SenderTally();
     const warm = await openWarmSender(server, tally);
     try {
@@ -331,26 +400,13 @@ export function runIdle(settings: BenchSettings, holdSeconds = 5): Promise<IdleR
         await sleep(500);
         const rssBefore = mustSample(server);
         workers.setWindow(0, 0);
-        const opened = await workers.open(
-          {
-            targets: [server.target],
-            handshake: settings.idleHandshake,
-            wsShare: settings.idleWsShare,
-            usernamePrefix: 'idle_',
-            password: PASSWORD,
-            concurrency: Math.ceil(settings.concurrency / workers.pids.length),
-            clientTimeoutMs: 60_000,
-            phaseTimeoutMs: settings.connectTimeoutS * 1000,
-            wsDeflate: settings.wsDeflate,
-          },
-          settings.idle,
-          'idle connections opening',
+        const perWorker = Math.ceil(settings.concurrency / workers.pids.length);
+        const { value: held, diskWriter } = await withDiskLoad(settings.diskWriter, () =>
+          openAndHoldIdle(server, workers, settings, perWorker, holdSeconds),
         );
-        process.stderr.write(`  idle: ${opened.ready} connections open, holding ${holdSeconds} s\n`);
-        await sleep(holdSeconds * 1000);
-        const rssAfter = mustSample(server);
-        const report = await workers.report();
+        const { opened, rssAfter, report } = held;
         return {
+          server: kind,
           requested: settings.idle,
           handshake: settings.idleHandshake,
           wsShare: settings.idleWsShare,
@@ -358,7 +414,8 @@ export function runIdle(settings: BenchSettings, holdSeconds = 5): Promise<IdleR
           rssBefore,
           rssAfter,
           rssPerConnKb: opened.ready === 0 ? Number.NaN : (rssAfter.rssKb - rssBefore.rssKb) / opened.ready,
-          live: report.live,
+          storm: { requested: settings.idle, opened, concurrency: perWorker * workers.pids.length, diskWriter },
+          held: report.live,
           dropReasons: report.dropReasons,
           holdSeconds,
           serverOtherLines: server.otherLines(),
@@ -368,6 +425,36 @@ export function runIdle(settings: BenchSettings, holdSeconds = 5): Promise<IdleR
       warm.close();
     }
   });
+}
+
+/** Opens the idle connections, holds them for `holdSeconds`, then samples the server and counts who is still there. */
+async function openAndHoldIdle(
+  server: RunningServer,
+  workers: LoadWorkers,
+  settings: BenchSettings,
+  concurrencyPerWorker: number,
+  holdSeconds: number,
+): Promise<{ opened: OpenedTotals; rssAfter: ProcSample; report: ReportTotals }> {
+  const opened = await workers.open(
+    {
+      targets: [server.target],
+      handshake: settings.idleHandshake,
+      wsShare: settings.idleWsShare,
+      usernamePrefix: 'idle_',
+      password: PASSWORD,
+      concurrency: concurrencyPerWorker,
+      clientTimeoutMs: 60_000,
+      phaseTimeoutMs: settings.connectTimeoutS * 1000,
+      wsDeflate: settings.wsDeflate,
+    },
+    settings.idle,
+    `${server.name} idle connections opening${settings.diskWriter ? ' (disk writer on)' : ''}`,
+  );
+  process.stderr.write(`  ${server.name} idle: ${opened.ready} connections open, holding ${holdSeconds} s\n`);
+  await sleep(holdSeconds * 1000);
+  const rssAfter = mustSample(server);
+  const report = await workers.report();
+  return { opened, rssAfter, report };
 }
 
 function mustSample(server: RunningServer): ProcSample {

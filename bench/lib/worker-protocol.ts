@@ -54,6 +54,10 @@ export interface OpenedEvent {
   /** Failure reason -> count. */
   failures: Record<string, number>;
   elapsedMs: number;
+  /** When this worker began its first connect, epoch ms (preciseNowMs); null when it opened none. */
+  firstConnectAtMs: number | null;
+  /** When this worker's last client got through its handshake, epoch ms; null when none did. */
+  lastReadyAtMs: number | null;
 }
 
 /** Counters since the last `window` command. */

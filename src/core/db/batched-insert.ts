@@ -13,9 +13,10 @@ interface Queue<Row> {
 }
 
 /**
- * Inserts into one table, many concurrent rows per statement: a row offered while earlier
- * inserts are on their way waits for one of them to finish and goes with every row that
- * waited beside it, in one multi-row INSERT (one round trip, one commit, one fsync). With
+ * Inserts into one table, many concurrent rows per statement: a row offered while an earlier
+ * insert is on its way (at most `maxInFlight` at once; one by default, which measured best on
+ * PostgreSQL: more statements in flight only split the same commits) waits for it to finish
+ * and goes with every row that waited beside it, in one multi-row INSERT (one round trip, one commit, one fsync). With
  * nothing on its way a row goes at once, alone. Each caller gets its row's id once the
  * statement that holds it has committed. When a statement of several rows fails, each of its
  * rows is tried alone, so only the rows the database refuses fail (an outage fails them all).
@@ -29,7 +30,7 @@ export class BatchedInsert<Row> {
    */
   constructor(
     private readonly insertMany: (db: Kysely<any>, rows: Row[]) => Promise<number[]>,
-    private readonly options: { maxRows: number; maxInFlight: number } = { maxRows: 500, maxInFlight: 2 },
+    private readonly options: { maxRows: number; maxInFlight: number } = { maxRows: 500, maxInFlight: 1 },
   ) {}
 
   /** Inserts `row`; resolves with its id once committed. */
