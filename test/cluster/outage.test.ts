@@ -4,7 +4,7 @@ import { isUnavailable } from '../../src/core/errors.js';
 import { http, TcpClient, WsClient, type Json } from '../support/clients.js';
 import { uniqueRedisPrefix, testPostgresUrl, createPostgresSchema } from '../support/services.js';
 import { createTestDatabase, startTestServer, type TestDatabase, type TestServer } from '../support/stoa.js';
-import { login as webLogin, signup as webSignup } from '../../src/surfaces/monitor/accounts/test-helpers.js';
+import { login as webLogin, signup as webSignup } from '../../src/surfaces/accounts/test-helpers.js';
 import { freePort } from '../support/clients.js';
 import { CuttableProxy, eventually, PrivateRedis, redisServerBinary } from './outage-helpers.js';
 

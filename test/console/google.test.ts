@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { startFakeOidcProvider, type FakeOidcProvider } from '../../src/surfaces/monitor/accounts/fake-oidc-provider.js';
+import { startFakeOidcProvider, type FakeOidcProvider } from '../support/fake-oidc-provider.js';
 import { browserSkip, copyBuiltConsole, launchBrowser, openPage } from '../support/browser.js';
 import { freePort } from '../support/clients.js';
 import { createTestDatabase, startTestServer, type TestDatabase, type TestServer } from '../support/stoa.js';

@@ -1,13 +1,12 @@
 import type { Surface, SurfaceRuntime } from '../../core/surface.js';
-import { accountsPart } from './accounts/index.js';
 import { alertsPart } from './alerts/index.js';
 import { metricsPart } from './metrics/index.js';
 
-const parts = [metricsPart, alertsPart, accountsPart];
+const parts = [metricsPart, alertsPart];
 
 /**
  * The 5G network-function monitor: metrics ingest, averages and charts; CPU alerts over
- * Socket.IO, the hub and e-mail; web sign-up and login with JWT and Google.
+ * Socket.IO, the hub and e-mail. Its web sign-in is the accounts surface's.
  */
 export const monitorSurface: Surface = {
   name: 'monitor',

@@ -3,7 +3,7 @@ import type { App } from '../../core/app.js';
 import type { StoaMigration } from '../../core/db/migrator.js';
 import type { SurfaceRuntime } from '../../core/surface.js';
 
-/** One area of the monitor surface (metrics, alerts, web accounts), composed in index.ts. */
+/** One area of the monitor surface (metrics, alerts), composed in index.ts. */
 export interface MonitorPart {
   migrations: readonly StoaMigration[];
   routes?(http: FastifyInstance, app: App): Promise<void>;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { http } from '../../../../test/support/clients.js';
-import { createTestDatabase, dialects, startTestServer, type TestDatabase, type TestServer } from '../../../../test/support/stoa.js';
-import { readWebSession } from '../../../core/auth/web-session.js';
-import { findUserByUsername, updateAccessLevel } from '../../../core/users/user-repo.js';
-import { ManualClock } from '../../../lib/clock.js';
+import { http } from '../../../test/support/clients.js';
+import { createTestDatabase, dialects, startTestServer, type TestDatabase, type TestServer } from '../../../test/support/stoa.js';
+import { readWebSession } from '../../core/auth/web-session.js';
+import { findUserByUsername, updateAccessLevel } from '../../core/users/user-repo.js';
+import { ManualClock } from '../../lib/clock.js';
 import { assertWebJwt, login, signup } from './test-helpers.js';
 
 const pendingList = (srv: TestServer, token: string, query = '?status=pending') =>

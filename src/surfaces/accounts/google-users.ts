@@ -1,11 +1,11 @@
-import type { App } from '../../../core/app.js';
-import { isUniqueViolation } from '../../../core/db/database.js';
-import type { User } from '../../../core/db/schema.js';
-import { isAppError } from '../../../core/errors.js';
-import { registerAccount } from '../../../core/users/accounts.js';
-import { findUserByEmail, findUserById, findUserByUsername } from '../../../core/users/user-repo.js';
-import { randomHex } from '../../../lib/crypto.js';
-import { findUserIdByIdentity, insertIdentity } from '../../../core/users/identity-repo.js';
+import type { App } from '../../core/app.js';
+import { isUniqueViolation } from '../../core/db/database.js';
+import type { User } from '../../core/db/schema.js';
+import { isAppError } from '../../core/errors.js';
+import { registerAccount } from '../../core/users/accounts.js';
+import { findUserByEmail, findUserById, findUserByUsername } from '../../core/users/user-repo.js';
+import { randomHex } from '../../lib/crypto.js';
+import { findUserIdByIdentity, insertIdentity } from '../../core/users/identity-repo.js';
 
 /** Provider name of Google identities in the shared `identities` table. */
 export const GOOGLE_PROVIDER = 'google';

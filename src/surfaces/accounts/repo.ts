@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { Executor } from '../../../core/db/schema.js';
+import type { Executor } from '../../core/db/schema.js';
 import type { AccessRequestStatus, AccessRequestsTable, AccountsTables } from './tables.js';
 
 /** An access request as stored, with the requester's name for admin lists. */

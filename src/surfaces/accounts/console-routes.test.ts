@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT, decodeJwt } from 'jose';
-import { http } from '../../../../test/support/clients.js';
-import { createTestDatabase, dialects, startTestServer, type TestDatabase, type TestServer } from '../../../../test/support/stoa.js';
-import { issueDadashopToken } from '../../../core/auth/dadashop-token.js';
-import { registerAccount } from '../../../core/users/accounts.js';
-import { findUserByUsername, updateAccessLevel } from '../../../core/users/user-repo.js';
-import { ManualClock } from '../../../lib/clock.js';
+import { http } from '../../../test/support/clients.js';
+import { createTestDatabase, dialects, startTestServer, type TestDatabase, type TestServer } from '../../../test/support/stoa.js';
+import { issueDadashopToken } from '../../core/auth/dadashop-token.js';
+import { registerAccount } from '../../core/users/accounts.js';
+import { findUserByUsername, updateAccessLevel } from '../../core/users/user-repo.js';
+import { ManualClock } from '../../lib/clock.js';
 import { assertWebJwt, login, signup, signupBody } from './test-helpers.js';
 
 const auth = (token: string) => ({ authorization: `JWT ${token}` });

@@ -1,5 +1,5 @@
 import * as oidc from 'openid-client';
-import type { App } from '../../../core/app.js';
+import type { App } from '../../core/app.js';
 
 /**
  * Google (OpenID Connect) login as an authorization-code flow with PKCE, state and nonce.

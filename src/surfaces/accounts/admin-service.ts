@@ -1,8 +1,8 @@
-import type { App } from '../../../core/app.js';
-import { readDadashopToken } from '../../../core/auth/dadashop-token.js';
-import { issueWebToken } from '../../../core/auth/web-session.js';
-import type { User } from '../../../core/db/schema.js';
-import { findUserById, searchUsers, updateAccessLevel } from '../../../core/users/user-repo.js';
+import type { App } from '../../core/app.js';
+import { readDadashopToken } from '../../core/auth/dadashop-token.js';
+import { issueWebToken } from '../../core/auth/web-session.js';
+import type { User } from '../../core/db/schema.js';
+import { findUserById, searchUsers, updateAccessLevel } from '../../core/users/user-repo.js';
 import { ADMIN_LEVEL } from './service.js';
 
 /**

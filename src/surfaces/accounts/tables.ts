@@ -1,7 +1,7 @@
 import type { Generated, Kysely } from 'kysely';
-import { withIdColumn } from '../../../core/db/core-migrations.js';
-import type { StoaMigration } from '../../../core/db/migrator.js';
-import type { DialectName, EpochMs } from '../../../core/db/schema.js';
+import { withIdColumn } from '../../core/db/core-migrations.js';
+import type { StoaMigration } from '../../core/db/migrator.js';
+import type { DialectName, EpochMs } from '../../core/db/schema.js';
 
 /** Where an access-level request stands. */
 export type AccessRequestStatus = 'pending' | 'approved' | 'rejected';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { http } from '../../../../test/support/clients.js';
+import { http } from '../../../test/support/clients.js';
 
 /** Shared by the web-account tests; not a test file itself. */
 

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { App } from '../../../core/app.js';
-import { endWebSession, issueWebToken, readWebSession } from '../../../core/auth/web-session.js';
-import { isUnavailable, outageCause } from '../../../core/errors.js';
-import { parseEveryBodyAsJson } from '../../../core/http/http-server.js';
+import type { App } from '../../core/app.js';
+import { endWebSession, issueWebToken, readWebSession } from '../../core/auth/web-session.js';
+import { isUnavailable, outageCause } from '../../core/errors.js';
+import { parseEveryBodyAsJson } from '../../core/http/http-server.js';
 import { beginGoogleLogin, finishGoogleLogin, GoogleLoginError, googleSettings } from './google.js';
 import { userForGoogleIdentity } from './google-users.js';
 import { adminUserJson, adminUserPage, exchangeDadashopToken, MAX_ADMIN_SET_LEVEL, setUserLevel } from './admin-service.js';

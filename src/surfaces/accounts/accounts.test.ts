@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { http } from '../../../../test/support/clients.js';
-import { createTestDatabase, dialects, startTestServer, type TestDatabase, type TestServer } from '../../../../test/support/stoa.js';
-import { findUserByUsername } from '../../../core/users/user-repo.js';
+import { http } from '../../../test/support/clients.js';
+import { createTestDatabase, dialects, startTestServer, type TestDatabase, type TestServer } from '../../../test/support/stoa.js';
+import { findUserByUsername } from '../../core/users/user-repo.js';
 import { assertWebJwt, signupBody } from './test-helpers.js';
 
 /** What the steps share while the table runs against one server. */

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { http } from '../../../../test/support/clients.js';
-import { createTestDatabase, dialects, startTestServer, type TestDatabase, type TestServer } from '../../../../test/support/stoa.js';
-import { readWebSession } from '../../../core/auth/web-session.js';
-import { findUserByUsername } from '../../../core/users/user-repo.js';
-import { startFakeOidcProvider, type FakeOidcProvider, type ProviderMode } from './fake-oidc-provider.js';
+import { http } from '../../../test/support/clients.js';
+import { createTestDatabase, dialects, startTestServer, type TestDatabase, type TestServer } from '../../../test/support/stoa.js';
+import { readWebSession } from '../../core/auth/web-session.js';
+import { findUserByUsername } from '../../core/users/user-repo.js';
+import { startFakeOidcProvider, type FakeOidcProvider, type ProviderMode } from '../../../test/support/fake-oidc-provider.js';
 import { GOOGLE_PROVIDER } from './google-users.js';
 import { assertWebJwt, signup } from './test-helpers.js';
 

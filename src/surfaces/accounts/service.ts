@@ -1,9 +1,9 @@
-import type { App } from '../../../core/app.js';
-import { issueWebToken } from '../../../core/auth/web-session.js';
-import { isUniqueViolation } from '../../../core/db/database.js';
-import type { User } from '../../../core/db/schema.js';
-import { verifyCredentials } from '../../../core/users/accounts.js';
-import { findUserByEmail, findUserByPhone, findUserByUsername, insertUser, updateAccessLevel } from '../../../core/users/user-repo.js';
+import type { App } from '../../core/app.js';
+import { issueWebToken } from '../../core/auth/web-session.js';
+import { isUniqueViolation } from '../../core/db/database.js';
+import type { User } from '../../core/db/schema.js';
+import { verifyCredentials } from '../../core/users/accounts.js';
+import { findUserByEmail, findUserByPhone, findUserByUsername, insertUser, updateAccessLevel } from '../../core/users/user-repo.js';
 import { decideAccessRequest, findAccessRequest, insertAccessRequest, listAccessRequests, type AccessRequest } from './repo.js';
 import type { AccessRequestStatus } from './tables.js';
 
