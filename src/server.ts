@@ -6,8 +6,7 @@ import { coreMigrations } from './core/db/core-migrations.js';
 import { runMigrations } from './core/db/migrator.js';
 import { registerConsole } from './core/http/console-assets.js';
 import { buildHttpServer } from './core/http/http-server.js';
-import { attachSocketIo } from './core/realtime/socketio-endpoint.js';
-import { attachWebSocket } from './core/realtime/ws-endpoint.js';
+import { attachRealtimeEndpoints } from './core/realtime/endpoints.js';
 import type { SurfaceRuntime } from './core/surface.js';
 import { surfaces } from './surfaces/index.js';
 
@@ -31,17 +30,15 @@ export async function migrate(app: App): Promise<string[]> {
   return runMigrations(app.db, app.dialect, allMigrations);
 }
 
-/** Builds the app, migrates, registers every surface and starts listening. */
+/** Builds the app, migrates, mounts every surface and starts listening. */
 export async function startServer(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<RunningServer> {
   const app = await createApp(config, overrides);
   const runtimes: SurfaceRuntime[] = [];
   let http: FastifyInstance | undefined;
-  let closeWebSocket: (() => Promise<void>) | undefined;
-  let closeSocketIo: (() => Promise<void>) | undefined;
+  let closeRealtime: (() => Promise<void>) | undefined;
   const close = async () => {
     for (const runtime of runtimes.reverse()) await runtime.stop();
-    await closeWebSocket?.();
-    await closeSocketIo?.();
+    await closeRealtime?.();
     await app.hub.stop();
     if (http) {
       // Keep-alive connections that go idle once their last response is sent would
@@ -57,54 +54,39 @@ export async function startServer(config: Readonly<Config>, overrides: AppOverri
     await migrate(app);
     await app.hub.start();
     http = buildHttpServer(app);
-    for (const surface of surfaces) {
-      if (surface.routes) await http.register(async (scope) => surface.routes!(scope, app));
-    }
-    await registerConsole(http, app);
-    closeWebSocket = attachWebSocket(
-      http.server,
-      app.hub,
-      {
-        path: '/ws',
-        maxFrameBytes: config.chat.maxFrameBytes,
-        maxOutgoingBufferBytes: config.chat.maxOutgoingBufferBytes,
-        pingIntervalMs: 30_000,
-        passThroughPaths: ['/socket.io/'],
-      },
-      { clock: app.clock },
-    );
-    closeSocketIo = attachSocketIo(
-      http.server,
-      app.hub,
-      {
-        path: '/socket.io',
-        maxMessageBytes: config.chat.maxFrameBytes,
-        corsOrigins: [],
-        // monitor.md: every Socket.IO client gets `alert` events.
-        relays: [{ topic: 'alerts', event: 'alert' }],
-        redis: config.redisUrl ? { url: config.redisUrl, keyPrefix: config.redisPrefix } : undefined,
-      },
-      { clock: app.clock, log: app.log },
-    );
+    await mountRoutes(http, app);
+    closeRealtime = attachRealtimeEndpoints(http.server, app, surfaces.flatMap((s) => s.socketIoRelays ?? []));
+    await startSurfaces(app, runtimes);
     await http.listen({ host: config.host, port: config.port, backlog: 65535 });
     const address = http.server.address() as AddressInfo;
     const httpUrl = `http://${formatHost(address.address)}:${address.port}`;
     // The node id first: logs, /healthz and /readyz name the same node.
-    const announcements = [`node ${app.nodeId}`, `http listening on ${httpUrl}`];
-    for (const surface of surfaces) {
-      const runtime = await surface.start?.(app);
-      if (runtime) {
-        runtimes.push(runtime);
-        announcements.push(...(runtime.announce ?? []));
-      }
-    }
-    // Surfaces register their job handlers and schedules in `start`, so the queue starts last.
-    await app.jobs.start();
+    const announcements = [`node ${app.nodeId}`, `http listening on ${httpUrl}`, ...runtimes.flatMap((r) => r.announce ?? [])];
     return { app, http, httpUrl, announcements, close };
   } catch (err) {
     await close().catch(() => {});
     throw err;
   }
+}
+
+/** Every surface's routes, each an encapsulated plugin with its own error shape, then the console. */
+async function mountRoutes(http: FastifyInstance, app: App): Promise<void> {
+  for (const surface of surfaces) {
+    if (surface.routes) await http.register(async (scope) => surface.routes!(scope, app));
+  }
+  await registerConsole(http, app);
+}
+
+/**
+ * Each surface's start (hub handlers and topics, its own listeners, timers, job handlers),
+ * collected into `runtimes`; the job queue starts last, once every handler is registered.
+ */
+async function startSurfaces(app: App, runtimes: SurfaceRuntime[]): Promise<void> {
+  for (const surface of surfaces) {
+    const runtime = await surface.start?.(app);
+    if (runtime) runtimes.push(runtime);
+  }
+  await app.jobs.start();
 }
 
 function formatHost(address: string): string {

@@ -93,8 +93,6 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     clock,
     log,
     pubsub: state.pubsub,
-    presence: state.presence,
-    presenceLeaseMs: config.chat.presenceLeaseS * 1000,
     idleTimeoutMs: config.chat.idleTimeoutS * 1000,
   });
   const jwt = createJwtKit(loadJwtSecret(config.jwtSecret, config.dataDir), clock, state.kv);

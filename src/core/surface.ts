@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { App } from './app.js';
 import type { StoaMigration } from './db/migrator.js';
+import type { SocketIoRelay } from './realtime/socketio-endpoint.js';
 
 /** What a running surface hands back: lines to print at start-up and how to stop it. */
 export interface SurfaceRuntime {
@@ -10,13 +11,17 @@ export interface SurfaceRuntime {
 }
 
 /**
- * One client family (chat, monitor, live, verify, study). The server lists them in one
- * block; each brings its tables, its HTTP routes (an encapsulated Fastify plugin with its
- * own error shape) and whatever runs beside them (listeners, timers, hub handlers).
+ * One client family (accounts, chat, monitor, live, verify, study). The server lists them
+ * in one block; each brings its tables, its HTTP routes (an encapsulated Fastify plugin with
+ * its own error shape), what it mounts on the shared realtime endpoints (hub handlers and
+ * topics, registered in `start`; Socket.IO relays, declared here) and whatever runs beside
+ * them (its own listeners, such as chat's TCP port, and timers).
  */
 export interface Surface {
   name: string;
   migrations: readonly StoaMigration[];
   routes?(http: FastifyInstance, app: App): Promise<void>;
+  /** Hub topics every Socket.IO client receives as named events (monitor's `alert`). */
+  socketIoRelays?: readonly SocketIoRelay[];
   start?(app: App): Promise<SurfaceRuntime | void>;
 }

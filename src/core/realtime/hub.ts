@@ -1,10 +1,8 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../lib/clock.js';
 import { isAppError } from '../errors.js';
-import type { Presence, PubSub } from '../state/types.js';
-import { CHAT_PRESENCE_TOPIC, ChatRoster } from './chat-roster.js';
-import { OutgoingEvent, type BoundUser, type HubConnection } from './connection.js';
-import { UserLeases } from './user-leases.js';
+import type { PubSub } from '../state/types.js';
+import { OutgoingEvent, type HubConnection } from './connection.js';
 
 /** Handles one request type arriving on a realtime connection; the returned object is sent back. */
 export type MessageHandler = (conn: HubConnection, message: Record<string, unknown>) => Promise<object | void>;
@@ -15,15 +13,23 @@ export interface HubDeps {
   clock: Clock;
   log: Logger;
   pubsub: PubSub;
-  presence: Presence;
-  /** How long a user's one-live-connection lease lasts without a refresh. */
-  presenceLeaseMs: number;
   /** A connection with no frame for this long is closed by the sweep. */
   idleTimeoutMs: number;
 }
 
+/** Who may subscribe to a surface's topics, and what a new subscriber is sent first. */
+export interface TopicAccess {
+  /** Why `conn` may not subscribe to `topic` (the error message it gets), or null when it may. */
+  refusal?(conn: HubConnection, topic: string): string | null;
+  /** An event sent right after the `subscribed` answer (the topic's current state), or null. */
+  opening?(conn: HubConnection, topic: string): object | null;
+}
+
+interface TopicRule extends TopicAccess {
+  accepts(topic: string): boolean;
+}
+
 const RELAY_CHANNEL = 'hub:events';
-const CHAT_TOPIC = '';
 const MAX_TOPICS_PER_CONNECTION = 100;
 const MAX_QUEUED_FRAMES = 64;
 
@@ -41,57 +47,38 @@ interface Inbox {
 /**
  * The one place that knows every realtime client on this node, across TCP, WebSocket
  * and Socket.IO. It routes incoming frames (in order, per connection) to the handlers
- * surfaces register, keeps topic subscriptions, enforces one live connection per user
- * through presence leases (user-leases.ts), and fans events out. Every broadcast goes through pub/sub,
- * so with Redis behind it several nodes behave as one.
+ * surfaces register, keeps topic subscriptions and fans events out; surfaces bring their
+ * own protocols, topics and rooms (chat's room, with its one-connection-per-user leases
+ * and roster, lives in the chat surface). Every broadcast goes through pub/sub, so with
+ * Redis behind it several nodes behave as one.
  */
 export class Hub {
   private readonly connections = new Map<string, HubConnection>();
   private readonly subscribers = new Map<string, Set<HubConnection>>();
   private readonly handlers = new Map<string, MessageHandler>();
-  private readonly topicRules: Array<(topic: string) => boolean> = [];
+  private readonly topicRules: TopicRule[] = [];
   private readonly inboxes = new WeakMap<HubConnection, Inbox>();
   private readonly localListeners: Array<(topic: string, event: OutgoingEvent) => void> = [];
+  private readonly frameListeners: Array<(conn: HubConnection) => void> = [];
+  private readonly removeListeners: Array<(conn: HubConnection) => Promise<void>> = [];
+  private readonly stopListeners: Array<() => Promise<void>> = [];
   private unsubscribeRelay: (() => Promise<void>) | undefined;
-  private readonly leases: UserLeases;
-  private readonly roster: ChatRoster;
   private nextId = 1;
 
-  constructor(private readonly deps: HubDeps) {
-    const { nodeId, clock, log, presence, presenceLeaseMs, pubsub } = deps;
-    this.roster = new ChatRoster({ nodeId, clock, log, pubsub, leaseMs: presenceLeaseMs }, (online) => this.sendPresence(online));
-    this.leases = new UserLeases({ nodeId, clock, log, presence, leaseMs: presenceLeaseMs }, {
-      connection: (id) => this.connections.get(id),
-      isBusy: (conn) => this.inboxes.get(conn)?.running === true,
-      drop: async (conn, reason) => {
-        conn.close(reason);
-        await this.remove(conn);
-      },
-      membershipChanged: (conn, user, joined) => {
-        if (joined) return this.roster.join(user.username);
-        this.roster.leave(user.username);
-        // Who is online is for chat members only: a client that stops being one stops hearing it.
-        conn.topics.delete(CHAT_PRESENCE_TOPIC);
-        this.subscribers.get(CHAT_PRESENCE_TOPIC)?.delete(conn);
-      },
-    });
-  }
+  constructor(private readonly deps: HubDeps) {}
 
-  /** Joins the cross-node relay and starts refreshing presence leases. */
+  /** Joins the cross-node relay. */
   async start(): Promise<void> {
     this.unsubscribeRelay = await this.deps.pubsub.subscribe(RELAY_CHANNEL, (message) => this.deliver(message));
-    await this.roster.start();
-    this.leases.start();
   }
 
-  /** Leaves the relay, closes every connection and releases their leases. */
+  /** Closes every connection (each is removed as usual), then stops what surfaces attached, then leaves the relay. */
   async stop(): Promise<void> {
-    this.leases.stop();
     for (const conn of [...this.connections.values()]) {
       conn.close('server shutting down');
       await this.remove(conn);
     }
-    await this.roster.stop();
+    for (const listener of this.stopListeners.splice(0).reverse()) await listener();
     await this.unsubscribeRelay?.();
   }
 
@@ -106,14 +93,59 @@ export class Hub {
     this.handlers.set(type, handler);
   }
 
-  /** Lets clients subscribe to topics the rule accepts (surfaces own their topic names). */
-  allowTopics(rule: (topic: string) => boolean): void {
-    this.topicRules.push(rule);
+  /** Lets clients subscribe to topics the rule accepts (surfaces own their topic names), as `access` allows. */
+  allowTopics(accepts: (topic: string) => boolean, access: TopicAccess = {}): void {
+    this.topicRules.push({ ...access, accepts });
   }
 
   /** Observes every event delivered on this node (Socket.IO bridging, tests). */
   onDeliver(listener: (topic: string, event: OutgoingEvent) => void): void {
     this.localListeners.push(listener);
+  }
+
+  /** Hears every frame received, before it is handled (a lease kept alive by traffic). */
+  onFrame(listener: (conn: HubConnection) => void): void {
+    this.frameListeners.push(listener);
+  }
+
+  /** Hears every connection removed (closed, dropped, swept), after its topics are gone. */
+  onRemove(listener: (conn: HubConnection) => Promise<void>): void {
+    this.removeListeners.push(listener);
+  }
+
+  /** Runs at `stop`, after every connection is closed, in the reverse order of registration. */
+  onStop(listener: () => Promise<void>): void {
+    this.stopListeners.push(listener);
+  }
+
+  /** The open connection with this id on this node, if any. */
+  connection(id: string): HubConnection | undefined {
+    return this.connections.get(id);
+  }
+
+  /** True while the connection is handling one of its own frames (so it is plainly alive). */
+  isBusy(conn: HubConnection): boolean {
+    return this.inboxes.get(conn)?.running === true;
+  }
+
+  /** Subscribes `conn` to `topic` on the server's own decision (a room joined at login), whatever the rules. */
+  join(conn: HubConnection, topic: string): void {
+    conn.topics.add(topic);
+    let set = this.subscribers.get(topic);
+    if (!set) this.subscribers.set(topic, (set = new Set()));
+    set.add(conn);
+  }
+
+  /** Ends `conn`'s subscription to `topic`. */
+  leave(conn: HubConnection, topic: string): void {
+    conn.topics.delete(topic);
+    this.subscribers.get(topic)?.delete(conn);
+  }
+
+  /** Sends `event` to the subscribers of `topic` on this node only. */
+  sendLocal(topic: string, event: OutgoingEvent): void {
+    const targets = this.subscribers.get(topic);
+    if (targets) for (const conn of targets) conn.send(event);
   }
 
   /** Starts tracking a newly accepted connection. */
@@ -122,12 +154,14 @@ export class Hub {
     this.inboxes.set(conn, { frames: [], running: false, paused: false });
   }
 
-  /** Forgets a closed connection: its topics, its chat membership and its presence lease. */
+  /** Forgets a closed connection: its topics, then whatever surfaces keep for it (`onRemove`). */
   async remove(conn: HubConnection): Promise<void> {
     if (!this.connections.delete(conn.id)) return;
     for (const topic of conn.topics) this.subscribers.get(topic)?.delete(conn);
     conn.topics.clear();
-    await this.releaseUser(conn).catch((err) => this.deps.log.warn({ err }, 'presence release failed'));
+    for (const listener of this.removeListeners) {
+      await listener(conn).catch((err) => this.deps.log.warn({ err, conn: conn.id }, 'realtime connection cleanup failed'));
+    }
   }
 
   /** Number of open connections on this node. */
@@ -138,7 +172,7 @@ export class Hub {
   /** Accepts one received frame; frames of a connection are handled one at a time, in order. */
   receive(conn: HubConnection, text: string): void {
     conn.lastActivityAt = this.deps.clock.now();
-    this.leases.touch(conn);
+    for (const listener of this.frameListeners) listener(conn);
     const inbox = this.inboxes.get(conn);
     if (!inbox) return;
     inbox.frames.push(text);
@@ -152,7 +186,7 @@ export class Hub {
   /** Answers a frame the transport could not even split (stray text): Invalid JSON, connection kept. */
   receiveInvalid(conn: HubConnection): void {
     conn.lastActivityAt = this.deps.clock.now();
-    this.leases.touch(conn);
+    for (const listener of this.frameListeners) listener(conn);
     conn.send(INVALID_JSON);
   }
 
@@ -183,11 +217,9 @@ export class Hub {
     }
     const request = message as Record<string, unknown>;
     if (request.type === 'subscribe' || request.type === 'unsubscribe') {
-      const answer = this.changeSubscription(conn, request.type, request.topic);
+      const { answer, opening } = this.changeSubscription(conn, request.type, request.topic);
       conn.send(OutgoingEvent.of(answer));
-      if (request.topic === CHAT_PRESENCE_TOPIC && (answer as { type: string }).type === 'subscribed') {
-        conn.send(this.presenceEvent(this.roster.online()));
-      }
+      if (opening) conn.send(OutgoingEvent.of(opening));
       return;
     }
     const handler = typeof request.type === 'string' ? this.handlers.get(request.type) : undefined;
@@ -208,33 +240,30 @@ export class Hub {
     }
   }
 
-  private changeSubscription(conn: HubConnection, action: 'subscribe' | 'unsubscribe', topic: unknown): object {
+  private changeSubscription(conn: HubConnection, action: 'subscribe' | 'unsubscribe', topic: unknown): { answer: object; opening?: object | null } {
+    const refused = (message: string) => ({ answer: { type: 'error', status: 'error', message } });
     if (typeof topic !== 'string' || topic.length === 0 || topic.length > 200) {
-      return { type: 'error', status: 'error', message: 'topic must be a non-empty string of at most 200 characters' };
+      return refused('topic must be a non-empty string of at most 200 characters');
     }
     if (action === 'unsubscribe') {
-      conn.topics.delete(topic);
-      this.subscribers.get(topic)?.delete(conn);
-      return { type: 'unsubscribed', topic };
+      this.leave(conn, topic);
+      return { answer: { type: 'unsubscribed', topic } };
     }
-    if (topic === CHAT_PRESENCE_TOPIC) {
-      if (!conn.user) return { type: 'error', status: 'error', message: 'Log in to chat to see who is online' };
-    } else if (!this.topicRules.some((rule) => rule(topic))) {
-      return { type: 'error', status: 'error', message: `Unknown topic: ${topic}` };
-    }
+    const rule = this.topicRules.find((r) => r.accepts(topic));
+    if (!rule) return refused(`Unknown topic: ${topic}`);
+    const refusal = rule.refusal?.(conn, topic);
+    if (refusal) return refused(refusal);
     if (!conn.topics.has(topic) && conn.topics.size >= MAX_TOPICS_PER_CONNECTION) {
-      return { type: 'error', status: 'error', message: `At most ${MAX_TOPICS_PER_CONNECTION} topics per connection` };
+      return refused(`At most ${MAX_TOPICS_PER_CONNECTION} topics per connection`);
     }
-    conn.topics.add(topic);
-    let set = this.subscribers.get(topic);
-    if (!set) this.subscribers.set(topic, (set = new Set()));
-    set.add(conn);
-    return { type: 'subscribed', topic };
+    this.join(conn, topic);
+    return { answer: { type: 'subscribed', topic }, opening: rule.opening?.(conn, topic) };
   }
 
-  /** Sends a chat event to every logged-in chat client on every node. */
-  async broadcastChat(event: object): Promise<void> {
-    await this.deps.pubsub.publish(RELAY_CHANNEL, `${CHAT_TOPIC}\n${JSON.stringify(event)}`);
+  /** Sends `event`, unchanged, to every subscriber of `topic` on every node (a room's members). */
+  async broadcast(topic: string, event: object): Promise<void> {
+    if (topic.includes('\n')) throw new Error('topic names cannot contain newlines');
+    await this.deps.pubsub.publish(RELAY_CHANNEL, `${topic}\n${JSON.stringify(event)}`);
   }
 
   /** Sends an event (which gets a `topic` field) to every subscriber of `topic` on every node. */
@@ -243,49 +272,13 @@ export class Hub {
     await this.deps.pubsub.publish(RELAY_CHANNEL, `${topic}\n${JSON.stringify({ topic, ...event })}`);
   }
 
-  /** Everyone in the chat room on any node, sorted (what `chat:presence` subscribers see). */
-  chatOnline(): string[] {
-    return this.roster.online();
-  }
-
-  private presenceEvent(online: string[]): OutgoingEvent {
-    return OutgoingEvent.of({ type: 'presence', topic: CHAT_PRESENCE_TOPIC, online });
-  }
-
-  /** Roster changes go to this node's presence subscribers only: every node computes the same list. */
-  private sendPresence(online: string[]): void {
-    const targets = this.subscribers.get(CHAT_PRESENCE_TOPIC);
-    if (!targets || targets.size === 0) return;
-    const event = this.presenceEvent(online);
-    for (const conn of targets) conn.send(event);
-  }
-
   private deliver(message: string): void {
     const cut = message.indexOf('\n');
     if (cut < 0) return;
     const topic = message.slice(0, cut);
     const event = new OutgoingEvent(message.slice(cut + 1));
-    const targets = topic === CHAT_TOPIC ? this.leases.members : this.subscribers.get(topic);
-    if (targets) for (const conn of targets) conn.send(event);
+    this.sendLocal(topic, event);
     for (const listener of this.localListeners) listener(topic, event);
-  }
-
-  /**
-   * Makes `conn` the user's one live connection. If another connection holds the user,
-   * it is probed with `{"type":"ping"}`; a dead one is dropped and the claim proceeds.
-   */
-  claimUser(conn: HubConnection, user: BoundUser): Promise<boolean> {
-    return this.leases.claim(conn, user);
-  }
-
-  /** True when the user holds a live connection on any node; a dead local holder is cleaned up first. */
-  isUserLive(userId: number): Promise<boolean> {
-    return this.leases.isLive(userId);
-  }
-
-  /** Ends the chat identity of a connection (logout, disconnect). */
-  releaseUser(conn: HubConnection): Promise<void> {
-    return this.leases.release(conn);
   }
 
   /** Closes connections with no frame for the idle timeout; returns how many. Runs every sweep interval. */

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { http, TcpClient, WsClient, type Json } from '../../../test/support/clients.js';
 import { createTestDatabase, dialects, startTestServer, type TestDatabase, type TestServer } from '../../../test/support/stoa.js';
 import { closeAndSettle, DEFAULT_AVATAR, HEX32, loginHttp, postChat, registerUser, reply, waitUntil, type ChatClient } from './test-helpers.js';
+import { chatRoom } from './room.js';
 
 /** What the console adds to chat: a chat token from the web JWT, socket login by token, and presence. */
 
@@ -119,7 +120,7 @@ for (const d of await dialects()) {
       await presenceOf(a, ['cona', 'conb', 'conc']);
       await closeAndSettle(srv, b);
       await presenceOf(a, ['cona', 'conc']);
-      assert.equal(srv.server.app.hub.chatOnline().join(','), 'cona,conc');
+      assert.equal(chatRoom(srv.server.app).online().join(','), 'cona,conc');
       c.send({ type: 'heartbeat', token: 'x' });
       assert.deepEqual(await c.next(), { type: 'heartbeat', status: 'error' });
       assert.equal((c as TcpClient).inbox.pending().length, 0);
@@ -127,7 +128,7 @@ for (const d of await dialects()) {
       // Logging out ends the subscription with the membership.
       const seen = a.inbox.pending().filter(isPresence).length;
       assert.equal((await a.request({ type: 'logout', token: tokenA }, (m) => m.type === 'logout')).status, 'success');
-      await waitUntil(() => !srv.server.app.hub.chatOnline().includes('cona'), 'cona to leave the roster');
+      await waitUntil(() => !chatRoom(srv.server.app).online().includes('cona'), 'cona to leave the roster');
       await closeAndSettle(srv, c);
       await new Promise((r) => setTimeout(r, 250));
       assert.equal(a.inbox.pending().filter(isPresence).length, seen);

@@ -3,15 +3,20 @@ import type { App } from '../../core/app.js';
 import { listenTcp } from '../../core/realtime/tcp-endpoint.js';
 import type { Surface } from '../../core/surface.js';
 import { registerChatHandlers } from './realtime.js';
+import { chatRoom } from './room.js';
 import { chatRoutes } from './routes.js';
 import { chatMigrations } from './tables.js';
 
-/** The chat room: HTTP API, raw TCP JSON socket, and the chat protocol on `/ws`. */
+/**
+ * The chat room: HTTP API, raw TCP JSON socket (its listener is started here), and the chat
+ * protocol on `/ws` and Socket.IO, with the room's presence and roster (room.ts).
+ */
 export const chatSurface: Surface = {
   name: 'chat',
   migrations: chatMigrations,
   routes: (http, app) => chatRoutes(http, app),
   async start(app: App) {
+    await chatRoom(app).start();
     registerChatHandlers(app);
     const sweeper = setInterval(() => app.hub.sweepIdle(), app.config.chat.sweepIntervalS * 1000);
     sweeper.unref();

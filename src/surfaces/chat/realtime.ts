@@ -1,6 +1,7 @@
 import type { App } from '../../core/app.js';
 import { isAppError } from '../../core/errors.js';
 import type { HubConnection } from '../../core/realtime/connection.js';
+import { chatRoom } from './room.js';
 import { chatMessageProblem, isValidAvatarName, isValidChatUsername, passwordProblem } from './rules.js';
 import { loginChatConnectionByToken, loginChatUser, logoutChatToken, postChatMessage, registerChatUser, userForChatToken } from './service.js';
 
@@ -75,7 +76,7 @@ async function chat(app: App, _conn: HubConnection, msg: Message): Promise<objec
   }
   const user = typeof msg.token === 'string' ? await userForChatToken(app, msg.token) : null;
   if (!user) return { type: 'chat', status: 'error_It', message: 'Invalid token' };
-  if (!(await app.hub.isUserLive(user.id))) return { type: 'chat', status: 'error_Nli', message: 'Not logged in' };
+  if (!(await chatRoom(app).isUserLive(user.id))) return { type: 'chat', status: 'error_Nli', message: 'Not logged in' };
   const problem = chatMessageProblem(msg.message, app.config.chat.maxMessageChars);
   if (problem) return { type: 'chat', status: 'error', message: problem };
   try {
@@ -89,7 +90,7 @@ async function chat(app: App, _conn: HubConnection, msg: Message): Promise<objec
 
 async function heartbeat(app: App, _conn: HubConnection, msg: Message): Promise<object> {
   const user = typeof msg.token === 'string' && msg.token !== '' ? await userForChatToken(app, msg.token) : null;
-  const live = user !== null && (await app.hub.isUserLive(user.id));
+  const live = user !== null && (await chatRoom(app).isUserLive(user.id));
   return { type: 'heartbeat', status: live ? 'success' : 'error' };
 }
 

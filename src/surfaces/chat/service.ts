@@ -5,6 +5,7 @@ import type { User } from '../../core/db/schema.js';
 import { AppError, isAppError } from '../../core/errors.js';
 import type { HubConnection } from '../../core/realtime/connection.js';
 import { registerAccount, verifyCredentials } from '../../core/users/accounts.js';
+import { chatRoom } from './room.js';
 import { insertChatMessage, latestChatMessages, newestChatMessageId } from './repo.js';
 import { avatarUrl } from './rules.js';
 
@@ -70,8 +71,8 @@ export function loginChatUserByWebSession(app: App, user: User): Promise<LoginOu
 async function startChatSession(app: App, user: User, conn?: HubConnection): Promise<LoginOutcome> {
   if (user.status === 'pending') return { kind: 'pending' };
   if (conn) {
-    if (!(await app.hub.claimUser(conn, { id: user.id, username: user.username }))) return { kind: 'already_logged_in' };
-  } else if (await app.hub.isUserLive(user.id)) {
+    if (!(await chatRoom(app).claimUser(conn, { id: user.id, username: user.username }))) return { kind: 'already_logged_in' };
+  } else if (await chatRoom(app).isUserLive(user.id)) {
     return { kind: 'already_logged_in' };
   }
   await revokeUserTokens(app, user.id, CHAT_TOKEN);
@@ -89,7 +90,7 @@ export type TokenLoginOutcome = { kind: 'ok'; user: User; avatar: string } | { k
 export async function loginChatConnectionByToken(app: App, token: string, conn: HubConnection): Promise<TokenLoginOutcome> {
   const user = await userForChatToken(app, token);
   if (!user || user.status === 'pending') return { kind: 'invalid' };
-  if (!(await app.hub.claimUser(conn, { id: user.id, username: user.username }))) return { kind: 'already_logged_in' };
+  if (!(await chatRoom(app).claimUser(conn, { id: user.id, username: user.username }))) return { kind: 'already_logged_in' };
   return { kind: 'ok', user, avatar: avatarUrl(user.username, user.avatar) };
 }
 
@@ -103,7 +104,7 @@ export async function logoutChatToken(app: App, token: string, conn?: HubConnect
   const user = await userForChatToken(app, token);
   if (!user) return false;
   await revokeToken(app, token);
-  if (conn?.user?.id === user.id) await app.hub.releaseUser(conn);
+  if (conn?.user?.id === user.id) await chatRoom(app).releaseUser(conn);
   return true;
 }
 
@@ -116,7 +117,7 @@ export async function postChatMessage(app: App, user: User, message: string): Pr
   const decision = await limit.consume(String(user.id));
   if (!decision.allowed) throw new AppError('rate_limited', 'Too many messages, slow down', { retryAfterMs: decision.retryAfterMs });
   await insertChatMessage(app.db, user.id, message, app.clock.now());
-  await app.hub.broadcastChat({ type: 'chat', user: user.username, message, avatar: avatarUrl(user.username, user.avatar) });
+  await chatRoom(app).broadcast({ type: 'chat', user: user.username, message, avatar: avatarUrl(user.username, user.avatar) });
 }
 
 /** The latest persisted messages, oldest first, in the shape history clients read. */

@@ -1,5 +1,6 @@
 import type { Surface, SurfaceRuntime } from '../../core/surface.js';
 import { alertsPart } from './alerts/index.js';
+import { ALERT_EVENT_TYPE, ALERTS_TOPIC } from './alerts/notify.js';
 import { metricsPart } from './metrics/index.js';
 
 const parts = [metricsPart, alertsPart];
@@ -11,6 +12,8 @@ const parts = [metricsPart, alertsPart];
 export const monitorSurface: Surface = {
   name: 'monitor',
   migrations: parts.flatMap((p) => p.migrations),
+  // monitor.md: every Socket.IO client gets `alert` events.
+  socketIoRelays: [{ topic: ALERTS_TOPIC, event: ALERT_EVENT_TYPE }],
   async routes(http, app) {
     for (const part of parts) if (part.routes) await http.register(async (scope) => part.routes!(scope, app));
   },

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../lib/clock.js';
-import type { Presence } from '../state/types.js';
-import { OutgoingEvent, type BoundUser, type HubConnection } from './connection.js';
+import type { Presence } from '../../core/state/types.js';
+import { OutgoingEvent, type BoundUser, type HubConnection } from '../../core/realtime/connection.js';
 
 const PING = OutgoingEvent.of({ type: 'ping' });
 
@@ -36,7 +36,7 @@ export interface UserLeaseDeps {
  * `leaseMs` another node may take the user.
  */
 export class UserLeases {
-  /** Logged-in chat connections on this node: the hub's chat broadcast goes to these. */
+  /** Logged-in chat connections on this node. */
   readonly members = new Set<HubConnection>();
   private readonly refreshedAt = new WeakMap<HubConnection, number>();
   private readonly refreshEveryMs: number;

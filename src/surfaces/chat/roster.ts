@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../lib/clock.js';
-import type { PubSub } from '../state/types.js';
+import type { PubSub } from '../../core/state/types.js';
 
 /** The hub topic a logged-in chat client subscribes to for the list of who is online. */
 export const CHAT_PRESENCE_TOPIC = 'chat:presence';

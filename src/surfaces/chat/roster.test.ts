@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import pino from 'pino';
 import { ManualClock } from '../../lib/clock.js';
-import { createMemoryState } from '../state/memory-state.js';
-import { ChatRoster } from './chat-roster.js';
+import { createMemoryState } from '../../core/state/memory-state.js';
+import { ChatRoster } from './roster.js';
 
 /** Several nodes' rosters on one pub/sub (as with Redis behind a cluster) agree on who is online. */
 
