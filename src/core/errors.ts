@@ -1,6 +1,7 @@
 /**
  * Stable error codes every surface understands. Each surface maps these to its own
- * wire shape in one place; the internal cause is logged, never sent.
+ * wire shape in one place (its `ErrorReplies` table, see `http/error-funnel.ts`); the
+ * internal cause is logged, never sent.
  */
 export type ErrorCode =
   | 'bad_request'
@@ -27,6 +28,9 @@ export const defaultStatusFor: Record<ErrorCode, number> = {
   unavailable: 503,
   internal: 500,
 };
+
+/** Every code once, for tests and tables that walk them all. */
+export const ERROR_CODES = Object.keys(defaultStatusFor) as readonly ErrorCode[];
 
 /** The one error type thrown by core and surface logic: a stable code plus a message safe to show a client. */
 export class AppError extends Error {

@@ -1,11 +1,29 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { App } from '../app.js';
-import { isUnavailable, outageCause } from '../errors.js';
+import { installErrorFunnel, type ClassifiedError, type ErrorReplies, type WireReply } from './error-funnel.js';
+
+/** Outside any surface (health, console files): `{"error":"<code>","message"}`, a framework 4xx keeping its own status. */
+const rootAnswer =
+  (message?: string) =>
+  (error: ClassifiedError): WireReply => ({ status: error.status, body: { error: error.code, message: message ?? error.message } });
+
+const rootErrorReplies: ErrorReplies = {
+  bad_request: rootAnswer(),
+  unauthorized: rootAnswer(),
+  forbidden: rootAnswer(),
+  not_found: rootAnswer(),
+  conflict: rootAnswer(),
+  already_logged_in: rootAnswer(),
+  payload_too_large: rootAnswer(),
+  rate_limited: rootAnswer(),
+  unavailable: rootAnswer('Service unavailable, try again shortly'),
+  internal: rootAnswer('Internal error'),
+};
 
 /**
  * The Fastify instance every surface registers into: body limit, proxy trust, health
- * routes and a JSON 404. Request logging stays off the hot path; errors are logged by
- * each surface's error handler with the internal cause.
+ * routes and a JSON 404. Request logging stays off the hot path; errors go through the error
+ * funnel, each surface's plugin with its own reply table.
  */
 export function buildHttpServer(app: App): FastifyInstance {
   const http = Fastify({
@@ -16,7 +34,7 @@ export function buildHttpServer(app: App): FastifyInstance {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 },
-  });
+  }) as unknown as FastifyInstance;
 
   http.get('/healthz', async () => ({ status: 'ok', node: app.nodeId }));
   http.get('/readyz', async (_req, reply) => {
@@ -28,16 +46,8 @@ export function buildHttpServer(app: App): FastifyInstance {
   http.setNotFoundHandler((req, reply) => {
     reply.code(404).send({ error: 'not_found', message: `No route for ${req.method} ${req.url.split('?')[0]}` });
   });
-  http.setErrorHandler((err: { statusCode?: number; message: string }, req, reply) => {
-    if (isUnavailable(err)) {
-      req.log.warn({ err: outageCause(err) }, 'request: dependency unavailable');
-      return reply.code(503).send({ error: 'unavailable', message: 'Service unavailable, try again shortly' });
-    }
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) req.log.error({ err }, 'unhandled request error');
-    reply.code(status).send({ error: status === 500 ? 'internal' : 'bad_request', message: status === 500 ? 'Internal error' : err.message });
-  });
-  return http as unknown as FastifyInstance;
+  installErrorFunnel(http, 'http', rootErrorReplies);
+  return http;
 }
 
 /**

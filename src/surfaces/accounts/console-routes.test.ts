@@ -136,6 +136,11 @@ for (const d of await dialects()) {
       const far = await list('?page=99');
       assert.deepEqual([far.status, far.body.users, far.body.total], [200, [], all.body.total]);
       for (const bad of ['?page=0', '?page=x', '?page=-1']) assert.deepEqual((await list(bad)).body, { Error: 'invalid page' });
+      // Thrown by the route, answered by the error funnel in the web shape (codes other than `unavailable` were once a 500 here).
+      const tooLong = await list(`?q=${'x'.repeat(101)}`);
+      assert.deepEqual([tooLong.status, tooLong.body], [400, { Error: 'search text too long' }]);
+      const anonymous = await http(srv.baseUrl, 'GET', '/user/admin/users');
+      assert.deepEqual([anonymous.status, anonymous.body], [401, UNAUTHORIZED]);
     });
 
     test('PUT /user/admin/users/<id>/level: admins set 0..9; no one locks themselves out', async () => {

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../core/app.js';
-import { endWebSession, issueWebToken, readWebSession } from '../../core/auth/web-session.js';
-import { isUnavailable, outageCause } from '../../core/errors.js';
+import { endWebSession, issueWebToken, readWebSession, type WebSession } from '../../core/auth/web-session.js';
+import { AppError } from '../../core/errors.js';
+import { installErrorFunnel, type ClassifiedError, type ErrorReplies, type WireReply } from '../../core/http/error-funnel.js';
 import { parseEveryBodyAsJson } from '../../core/http/http-server.js';
 import { beginGoogleLogin, finishGoogleLogin, GoogleLoginError, googleSettings } from './google.js';
 import { userForGoogleIdentity } from './google-users.js';
@@ -21,6 +22,31 @@ const MAX_LEVEL = 2_147_483_647;
 const TAKEN = { email: 'email already registers', name: 'name already registers', phone: 'phone already registers' };
 const STATUSES: readonly AccessRequestStatus[] = ['pending', 'approved', 'rejected'];
 const GOOGLE = { config: { webErrorKey: 'error' as const } };
+
+const answer = (req: FastifyRequest, status: number, message: string): WireReply => ({
+  status,
+  body: { [req.routeOptions.config.webErrorKey ?? 'Error']: message },
+});
+const ownMessage = (status: number) => (error: ClassifiedError, req: FastifyRequest) => answer(req, status, error.message);
+
+/** Every error code as `{"Error": "<message>"}` (`"error"` on the Google routes); a framework 4xx other than 413 is a 400. */
+const accountErrorReplies: ErrorReplies = {
+  bad_request: ownMessage(400),
+  unauthorized: ownMessage(401),
+  forbidden: ownMessage(403),
+  not_found: ownMessage(404),
+  conflict: ownMessage(409),
+  already_logged_in: ownMessage(409),
+  payload_too_large: ownMessage(413),
+  rate_limited: ownMessage(429),
+  unavailable: (_error, req) => answer(req, 503, 'Service unavailable, try again shortly'),
+  internal: (_error, req) => answer(req, 500, 'Internal error'),
+};
+
+/** Admin-only calls: a signed-in user below the admin level is a 403. */
+function requireAdmin(session: WebSession): void {
+  if (session.user.access_level < ADMIN_LEVEL) throw new AppError('forbidden', 'Forbidden');
+}
 
 function bodyObject(req: FastifyRequest): Record<string, unknown> {
   const body = req.body;
@@ -46,24 +72,11 @@ function requestedLevel(header: string | undefined): number | null {
 export async function accountRoutes(http: FastifyInstance, app: App): Promise<void> {
   parseEveryBodyAsJson(http);
 
-  http.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
-    const key = req.routeOptions.config.webErrorKey ?? 'Error';
-    if (isUnavailable(err)) {
-      req.log.warn({ err: outageCause(err) }, 'web account request: dependency unavailable');
-      return reply.code(503).send({ [key]: 'Service unavailable, try again shortly' });
-    }
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) {
-      req.log.error({ err }, 'web account request failed');
-      return reply.code(500).send({ [key]: 'Internal error' });
-    }
-    if (status === 413) return reply.code(413).send({ [key]: 'Request body too large' });
-    return reply.code(400).send({ [key]: err.message });
-  });
+  installErrorFunnel(http, 'web accounts', accountErrorReplies);
 
-  async function requireSession(req: FastifyRequest, reply: FastifyReply) {
+  async function requireSession(req: FastifyRequest): Promise<WebSession> {
     const session = await readWebSession(app, req.headers.authorization);
-    if (!session) await reply.code(401).send({ Error: 'Unauthorized' });
+    if (!session) throw new AppError('unauthorized', 'Unauthorized');
     return session;
   }
 
@@ -75,7 +88,7 @@ export async function accountRoutes(http: FastifyInstance, app: App): Promise<vo
     if (!name || !email || !password || !confirmation || !phone) return reply.code(403).send({ Error: 'have some parameter null' });
     if (password !== confirmation) return reply.code(401).send({ Error: 'need identical password' });
     const level = requestedLevel(req.headers.authorization);
-    if (level === null) return reply.code(400).send({ Error: 'invalid access level' });
+    if (level === null) throw new AppError('bad_request', 'invalid access level');
     const outcome = await signupWebUser(app, { name: name.trim(), email: email.trim(), password, phone: phone.trim(), requestedLevel: level });
     if (outcome.kind === 'taken') return reply.code(402).send({ Error: TAKEN[outcome.field] });
     return { message: 'JSON received successfully' };
@@ -85,7 +98,7 @@ export async function accountRoutes(http: FastifyInstance, app: App): Promise<vo
     const body = bodyObject(req);
     const name = field(body, 's_name');
     const password = field(body, 's_password');
-    if (!name || !password) return reply.code(400).send({ Error: 'Missing required parameters' });
+    if (!name || !password) throw new AppError('bad_request', 'Missing required parameters');
     const outcome = await loginWebUser(app, { name: name.trim(), password, ip: req.ip });
     switch (outcome.kind) {
       case 'rate_limited':
@@ -99,27 +112,24 @@ export async function accountRoutes(http: FastifyInstance, app: App): Promise<vo
     }
   });
 
-  http.post('/user/logout', async (req, reply) => {
-    const session = await requireSession(req, reply);
-    if (!session) return reply;
+  http.post('/user/logout', async (req) => {
+    const session = await requireSession(req);
     await endWebSession(app, session);
     return { message: 'Logout successful' };
   });
 
-  http.get('/user/access-requests', async (req, reply) => {
-    const session = await requireSession(req, reply);
-    if (!session) return reply;
+  http.get('/user/access-requests', async (req) => {
+    const session = await requireSession(req);
     const raw = (req.query as Record<string, unknown>).status;
     const status = raw === undefined || raw === '' ? null : STATUSES.find((s) => s === raw);
-    if (status === undefined) return reply.code(400).send({ Error: 'invalid status' });
-    if (session.user.access_level < ADMIN_LEVEL) return reply.code(403).send({ Error: 'Forbidden' });
+    if (status === undefined) throw new AppError('bad_request', 'invalid status');
+    requireAdmin(session);
     return { requests: (await accessRequestsFor(app, status)).map(accessRequestJson) };
   });
 
   for (const [action, verdict] of [['approve', 'approved'], ['reject', 'rejected']] as const) {
     http.post(`/user/access-requests/:id/${action}`, async (req, reply) => {
-      const session = await requireSession(req, reply);
-      if (!session) return reply;
+      const session = await requireSession(req);
       const { id } = req.params as { id: string };
       const numeric = /^\d{1,10}$/.test(id) && Number(id) <= MAX_LEVEL ? Number(id) : null;
       const outcome = numeric === null ? { kind: 'not_found' as const } : await decideAccess(app, session.user, numeric, verdict);
@@ -138,42 +148,38 @@ export async function accountRoutes(http: FastifyInstance, app: App): Promise<vo
   }
 
   // Beyond the seed, for the web console: token refresh, Weibo (dadashop token) exchange, admin user list.
-  http.post('/user/token/refresh', async (req, reply) => {
-    const session = await requireSession(req, reply);
-    if (!session) return reply;
+  http.post('/user/token/refresh', async (req) => {
+    const session = await requireSession(req);
     // The account as it is now: a level an admin changed since sign-in reaches the console here.
     return { access_token: await issueWebToken(app, session.user.id), user_info: webUserInfo(session.user) };
   });
 
   http.post('/user/token-exchange', async (req, reply) => {
     const token = field(bodyObject(req), 'token');
-    if (!token) return reply.code(400).send({ Error: 'Missing required parameters' });
+    if (!token) throw new AppError('bad_request', 'Missing required parameters');
     const outcome = await exchangeDadashopToken(app, token.trim());
-    if (outcome.kind === 'invalid') return reply.code(401).send({ Error: 'Invalid or expired token' });
+    if (outcome.kind === 'invalid') throw new AppError('unauthorized', 'Invalid or expired token');
     if (outcome.kind === 'pending') return reply.code(403).send({ Error: 'Account not activated' });
     return { message: 'Login successful', user_info: webUserInfo(outcome.user), access_token: outcome.token };
   });
 
-  http.get('/user/admin/users', async (req, reply) => {
-    const session = await requireSession(req, reply);
-    if (!session) return reply;
-    if (session.user.access_level < ADMIN_LEVEL) return reply.code(403).send({ Error: 'Forbidden' });
+  http.get('/user/admin/users', async (req) => {
+    requireAdmin(await requireSession(req));
     const query = req.query as Record<string, unknown>;
     const q = typeof query.q === 'string' ? query.q : '';
     const pageText = typeof query.page === 'string' && query.page !== '' ? query.page : '1';
-    if (!/^\d{1,6}$/.test(pageText) || Number(pageText) < 1) return reply.code(400).send({ Error: 'invalid page' });
-    if (q.length > 100) return reply.code(400).send({ Error: 'search text too long' });
+    if (!/^\d{1,6}$/.test(pageText) || Number(pageText) < 1) throw new AppError('bad_request', 'invalid page');
+    if (q.length > 100) throw new AppError('bad_request', 'search text too long');
     return adminUserPage(app, q, Number(pageText));
   });
 
   http.put('/user/admin/users/:id/level', async (req, reply) => {
-    const session = await requireSession(req, reply);
-    if (!session) return reply;
-    if (session.user.access_level < ADMIN_LEVEL) return reply.code(403).send({ Error: 'Forbidden' });
+    const session = await requireSession(req);
+    requireAdmin(session);
     const { id } = req.params as { id: string };
     const level = bodyObject(req).access_level;
     if (typeof level !== 'number' || !Number.isInteger(level) || level < 0 || level > MAX_ADMIN_SET_LEVEL) {
-      return reply.code(400).send({ Error: `access_level must be a whole number from 0 to ${MAX_ADMIN_SET_LEVEL}` });
+      throw new AppError('bad_request', `access_level must be a whole number from 0 to ${MAX_ADMIN_SET_LEVEL}`);
     }
     const numeric = /^\d{1,10}$/.test(id) && Number(id) <= MAX_LEVEL ? Number(id) : null;
     const outcome = numeric === null ? { kind: 'not_found' as const } : await setUserLevel(app, session.user, numeric, level);
@@ -191,29 +197,29 @@ export async function accountRoutes(http: FastifyInstance, app: App): Promise<vo
     }
   });
 
-  http.get('/user/google-login', GOOGLE, async (_req, reply) => {
+  /** The provider settings, or the 404 of a server without Google login. */
+  const requireGoogle = () => {
     const settings = googleSettings(app);
-    if (!settings) return reply.code(404).send({ error: 'Google login is not configured' });
-    try {
-      return reply.redirect(await beginGoogleLogin(app, settings), 302);
-    } catch (err) {
+    if (!settings) throw new AppError('not_found', 'Google login is not configured');
+    return settings;
+  };
+  /** A provider or state failure becomes a 400 naming what failed; its detail stays in the log. */
+  const rethrowGoogleFailure =
+    (step: string) =>
+    (err: unknown): never => {
       if (!(err instanceof GoogleLoginError)) throw err;
-      app.log.warn({ err: err.causeDetail }, `google login: ${err.message}`);
-      return reply.code(400).send({ error: err.message });
-    }
+      app.log.warn({ err: err.causeDetail }, `${step}: ${err.message}`);
+      throw new AppError('bad_request', err.message);
+    };
+
+  http.get('/user/google-login', GOOGLE, async (_req, reply) => {
+    const url = await beginGoogleLogin(app, requireGoogle()).catch(rethrowGoogleFailure('google login'));
+    return reply.redirect(url, 302);
   });
 
-  http.get('/user/google-callback', GOOGLE, async (req, reply) => {
-    const settings = googleSettings(app);
-    if (!settings) return reply.code(404).send({ error: 'Google login is not configured' });
-    let identity;
-    try {
-      identity = await finishGoogleLogin(app, settings, req.query as Record<string, unknown>);
-    } catch (err) {
-      if (!(err instanceof GoogleLoginError)) throw err;
-      app.log.warn({ err: err.causeDetail }, `google callback: ${err.message}`);
-      return reply.code(400).send({ error: err.message });
-    }
+  http.get('/user/google-callback', GOOGLE, async (req) => {
+    const settings = requireGoogle();
+    const identity = await finishGoogleLogin(app, settings, req.query as Record<string, unknown>).catch(rethrowGoogleFailure('google callback'));
     const user = await userForGoogleIdentity(app, identity);
     return { message: 'Google login successful', user_info: webUserInfo(user), access_token: await issueWebToken(app, user.id) };
   });

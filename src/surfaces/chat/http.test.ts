@@ -313,6 +313,22 @@ const SCENARIOS: Step[] = [
     body: { username: 'carol', password: 'carol-pw-1' },
     status: 200, fields: { type: 'login_1' } },
 
+  { name: 'logout: no token -> 401 in the logout shape', method: 'POST', path: '/api/logout', status: 401,
+    exact: { type: 'logout', status: 'error', message: 'Invalid or missing token' } },
+  register('gina, who will talk too much', { username: 'gina', password: 'gina-pw-1' }, 200, REGISTERED),
+  { name: 'login: gina', method: 'POST', path: '/api/login', body: { username: 'gina', password: 'gina-pw-1' },
+    status: 200, fields: { type: 'login_1' }, then: keepToken('gina') },
+  { name: 'chat: gina uses up her messages for the minute', act: async (s) => {
+    for (let n = 0; n < s.srv.server.app.config.chat.messagesPerMinute; n++) {
+      const res = await http(s.srv.baseUrl, 'POST', '/api/chat', { headers: auth('gina')(s), body: { message: `chatter ${n}` } });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+    }
+  } },
+  { name: 'chat: past the message limit -> 429 in the chat shape with Retry-After (the error funnel, once a 500)', method: 'POST',
+    path: '/api/chat', headers: auth('gina'), body: { message: 'one too many' }, status: 429,
+    exact: { type: 'chat', status: 'error', message: 'Too many messages, slow down' },
+    then: (res) => assert.match(res.headers.get('retry-after') ?? '', /^[1-9]\d*$/) },
+
   { name: 'storage failure: the users table disappears', act: async (s) => {
     await sql`alter table users rename to users_gone`.execute(s.srv.server.app.db);
   } },

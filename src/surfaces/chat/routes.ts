@@ -2,7 +2,8 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../core/app.js';
 import { readWebSession, webTokenFromAuthorization } from '../../core/auth/web-session.js';
-import { isAppError, isUnavailable, outageCause } from '../../core/errors.js';
+import { AppError } from '../../core/errors.js';
+import { installErrorFunnel, type ClassifiedError, type ErrorReplies, type WireReply } from '../../core/http/error-funnel.js';
 import { parseEveryBodyAsJson } from '../../core/http/http-server.js';
 import { updateAvatar } from '../../core/users/user-repo.js';
 import { detectImageType, openAvatar, resolveAvatarFile, storeUploadedAvatar } from './avatars.js';
@@ -26,7 +27,7 @@ import {
   type LoginOutcome,
 } from './service.js';
 
-/** Builds a route's own error body from a message; the plugin's error handler uses it. */
+/** Builds a route's own error body from a message; the surface's error replies use it. */
 type ErrorShape = (message: string) => object;
 
 declare module 'fastify' {
@@ -42,9 +43,47 @@ const avatarError: ErrorShape = (message) => ({ type: 'avatar', status: 'error',
 const historyError: ErrorShape = (message) => ({ type: 'history', status: 'error', message });
 const logoutError: ErrorShape = (message) => ({ type: 'logout', status: 'error', message });
 
+/** chat.md: the chat call's 401 carries no message. */
+const CHAT_UNAUTHORIZED = { type: 'chat', status: 'error' };
+
+const shapeOf = (req: FastifyRequest): ErrorShape => req.routeOptions.config.chatError ?? chatError;
+const inRouteShape =
+  (status: number, message?: string) =>
+  (error: ClassifiedError, req: FastifyRequest): WireReply => ({ status, body: shapeOf(req)(message ?? error.message) });
+
+/** Every error code as chat answers it: the calling route's own error body with the code's status. */
+const chatErrorReplies: ErrorReplies = {
+  bad_request: inRouteShape(400),
+  unauthorized: (error, req) => ({ status: 401, body: shapeOf(req) === chatError ? CHAT_UNAUTHORIZED : shapeOf(req)(error.message) }),
+  forbidden: inRouteShape(403),
+  not_found: inRouteShape(404),
+  conflict: inRouteShape(409),
+  already_logged_in: (error) => ({ status: 409, body: { type: 'login', status: 'error_0', message: error.message } }),
+  payload_too_large: inRouteShape(413),
+  rate_limited: inRouteShape(429),
+  unavailable: inRouteShape(503, 'Service unavailable, try again shortly'),
+  internal: inRouteShape(500, 'Internal error'),
+};
+
 function bodyObject(req: FastifyRequest): Record<string, unknown> | null {
   const body = req.body;
   return body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+}
+
+/** The one file of a multipart upload; a malformed or oversized upload is a 400 or 413 AppError. */
+async function uploadedPicture(req: FastifyRequest, maxBytes: number): Promise<Buffer> {
+  let part;
+  try {
+    part = await req.file();
+    if (part) return await part.toBuffer();
+  } catch (err) {
+    // Busboy's parse errors carry no status; only the size limits are 413.
+    const { code, statusCode } = err as { code?: string; statusCode?: number };
+    if (code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('payload_too_large', `Picture too large (at most ${maxBytes} bytes)`);
+    if (statusCode === 413) throw new AppError('payload_too_large', 'Send one picture and nothing else');
+    throw new AppError('bad_request', 'Malformed multipart upload');
+  }
+  throw new AppError('bad_request', 'No file in the upload');
 }
 
 /** The chat HTTP API as the seed clients call it, plus avatar upload and history. */
@@ -52,35 +91,18 @@ export async function chatRoutes(http: FastifyInstance, app: App): Promise<void>
   parseEveryBodyAsJson(http);
   await http.register(multipart, { limits: { fileSize: app.config.chat.avatarMaxBytes, files: 1, fields: 5, parts: 6 } });
 
-  http.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    const shape = req.routeOptions.config.chatError ?? chatError;
-    if (isUnavailable(err)) {
-      req.log.warn({ err: outageCause(err) }, 'chat request: dependency unavailable');
-      return reply.code(503).send(shape('Service unavailable, try again shortly'));
-    }
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) {
-      req.log.error({ err }, 'chat request failed');
-      return reply.code(500).send(shape('Internal error'));
-    }
-    const message = status === 413 ? 'Request body too large' : err.message;
-    return reply.code(status === 413 ? 413 : 400).send(shape(message));
-  });
+  installErrorFunnel(http, 'chat', chatErrorReplies);
 
-  async function requireUser(req: FastifyRequest, reply: FastifyReply, shape: ErrorShape) {
+  async function requireUser(req: FastifyRequest) {
     const token = tokenFromAuthorization(req.headers.authorization);
     const user = token ? await userForChatToken(app, token) : null;
-    if (!user) {
-      const body = shape === chatError ? { type: 'chat', status: 'error' } : shape('Invalid or missing token');
-      await reply.code(401).send(body);
-      return null;
-    }
+    if (!user) throw new AppError('unauthorized', 'Invalid or missing token');
     return user;
   }
 
   http.post('/api/register', { config: { chatError: registerError } }, async (req, reply) => {
     const body = bodyObject(req);
-    if (!body) return reply.code(400).send(registerError('Body must be a JSON object'));
+    if (!body) throw new AppError('bad_request', 'Body must be a JSON object');
     if (!isValidChatUsername(body.username)) {
       return reply.code(400).send({
         type: 'register_-2',
@@ -94,7 +116,7 @@ export async function chatRoutes(http: FastifyInstance, app: App): Promise<void>
       return reply.code(400).send({ type: 'register_0', success: false, message: 'Invalid avatar format. Only .png or .jpg allowed' });
     }
     const badPassword = passwordProblem(body.password);
-    if (badPassword) return reply.code(400).send(registerError(badPassword));
+    if (badPassword) throw new AppError('bad_request', badPassword);
     const outcome = await registerChatUser(app, { username: body.username, password: body.password as string, avatar, ip: req.ip });
     if (outcome === 'username_taken') {
       return reply.code(403).send({ type: 'register_0', success: false, message: 'Username already exists' });
@@ -109,11 +131,11 @@ export async function chatRoutes(http: FastifyInstance, app: App): Promise<void>
     if (!credentialsGiven && webTokenFromAuthorization(req.headers.authorization)) {
       // Beyond the seed: the console trades its web session (Authorization: JWT|Bearer) for a chat token.
       const web = await readWebSession(app, req.headers.authorization);
-      if (!web) return reply.code(401).send({ type: 'login_0', status: 'error', message: 'Invalid credentials' });
+      if (!web) throw new AppError('unauthorized', 'Invalid credentials');
       return sendLoginOutcome(reply, await loginChatUserByWebSession(app, web.user));
     }
     if (!body || typeof body.username !== 'string' || typeof body.password !== 'string') {
-      return reply.code(400).send(loginError('username and password are required'));
+      throw new AppError('bad_request', 'username and password are required');
     }
     return sendLoginOutcome(reply, await loginChatUser(app, { username: body.username, password: body.password, ip: req.ip }));
   });
@@ -136,60 +158,36 @@ export async function chatRoutes(http: FastifyInstance, app: App): Promise<void>
     }
   }
 
-  http.post('/api/logout', { config: { chatError: logoutError } }, async (req, reply) => {
+  http.post('/api/logout', { config: { chatError: logoutError } }, async (req) => {
     const token = tokenFromAuthorization(req.headers.authorization);
-    if (!token || !(await logoutChatToken(app, token))) return reply.code(401).send(logoutError('Invalid or missing token'));
+    if (!token || !(await logoutChatToken(app, token))) throw new AppError('unauthorized', 'Invalid or missing token');
     return { type: 'logout', status: 'success' };
   });
 
-  http.post('/api/chat', { config: { chatError } }, async (req, reply) => {
-    const user = await requireUser(req, reply, chatError);
-    if (!user) return reply;
+  http.post('/api/chat', { config: { chatError } }, async (req) => {
+    const user = await requireUser(req);
     const body = bodyObject(req);
     const problem = body ? chatMessageProblem(body.message, app.config.chat.maxMessageChars) : 'Body must be a JSON object';
-    if (problem) return reply.code(400).send(chatError(problem));
-    try {
-      await postChatMessage(app, user, body!.message as string);
-    } catch (err) {
-      if (isAppError(err) && err.code === 'rate_limited') {
-        const seconds = Math.ceil((err.details.retryAfterMs ?? 1000) / 1000);
-        return reply.code(429).header('retry-after', String(seconds)).send(chatError(err.message));
-      }
-      throw err;
-    }
+    if (problem) throw new AppError('bad_request', problem);
+    await postChatMessage(app, user, body!.message as string);
     return { type: 'chat', status: 'success' };
   });
 
   http.get('/api/chat/history', { config: { chatError: historyError } }, async (req, reply) => {
-    const user = await requireUser(req, reply, historyError);
-    if (!user) return reply;
+    await requireUser(req);
     const raw = (req.query as Record<string, string | undefined>).limit;
     const limit = raw === undefined ? 50 : /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!(limit >= 1 && limit <= 200)) return reply.code(400).send(historyError('limit must be a whole number from 1 to 200'));
+    if (!(limit >= 1 && limit <= 200)) throw new AppError('bad_request', 'limit must be a whole number from 1 to 200');
     const messages = await chatHistoryJson(app, limit);
     return reply.type('application/json; charset=utf-8').send(`{"type":"history","status":"success","messages":${messages}}`);
   });
 
-  http.post('/api/avatar', { config: { chatError: avatarError } }, async (req, reply) => {
-    const user = await requireUser(req, reply, avatarError);
-    if (!user) return reply;
-    if (!req.isMultipart()) return reply.code(400).send(avatarError('Send the picture as multipart/form-data'));
-    let bytes: Buffer;
-    try {
-      const part = await req.file();
-      if (!part) return reply.code(400).send(avatarError('No file in the upload'));
-      bytes = await part.toBuffer();
-    } catch (err) {
-      // Busboy's parse errors carry no status; only the size limits are 413.
-      const { code, statusCode } = err as { code?: string; statusCode?: number };
-      if (code === 'FST_REQ_FILE_TOO_LARGE') {
-        return reply.code(413).send(avatarError(`Picture too large (at most ${app.config.chat.avatarMaxBytes} bytes)`));
-      }
-      if (statusCode === 413) return reply.code(413).send(avatarError('Send one picture and nothing else'));
-      return reply.code(400).send(avatarError('Malformed multipart upload'));
-    }
+  http.post('/api/avatar', { config: { chatError: avatarError } }, async (req) => {
+    const user = await requireUser(req);
+    if (!req.isMultipart()) throw new AppError('bad_request', 'Send the picture as multipart/form-data');
+    const bytes = await uploadedPicture(req, app.config.chat.avatarMaxBytes);
     const extension = detectImageType(bytes);
-    if (!extension) return reply.code(400).send(avatarError('Only PNG or JPEG pictures are accepted'));
+    if (!extension) throw new AppError('bad_request', 'Only PNG or JPEG pictures are accepted');
     const name = await storeUploadedAvatar(app.config.dataDir, user.username, bytes, extension, user.avatar);
     await updateAvatar(app.db, user.id, name);
     forgetChatHistories(app);

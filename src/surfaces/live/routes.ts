@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { App } from '../../core/app.js';
-import { isAppError, isUnavailable, outageCause } from '../../core/errors.js';
+import { installErrorFunnel, type ClassifiedError, type ErrorReplies, type WireReply } from '../../core/http/error-funnel.js';
 import { parseEveryBodyAsJson } from '../../core/http/http-server.js';
 import { alertStatus } from './alerts.js';
 import { accessRight, endStream, goLive, liveNow, searchLive, streamerInfo, streamTime, supportStreamer } from './service.js';
@@ -8,34 +8,22 @@ import { bodyFields, checkClientTime, followFlag, giftAmount, optionalCount, peo
 import { requireManagedStreamer, requireStreamer, requireWebUser } from './streamers.js';
 import { changeFrontPeople, currentPeople, watchStream } from './viewers.js';
 
-/** Status and `{"Error"}` body for anything a live handler throws. */
-export function liveErrorReply(err: unknown): { status: number; body: { Error: string } } {
-  if (isAppError(err)) {
-    switch (err.code) {
-      case 'bad_request':
-        return { status: 400, body: { Error: err.message } };
-      case 'unauthorized':
-        return { status: 401, body: { Error: 'Unauthorized' } };
-      case 'forbidden':
-        return { status: 403, body: { Error: 'Forbidden' } };
-      case 'not_found':
-        return { status: 404, body: { Error: err.message } };
-      case 'rate_limited':
-        return { status: 429, body: { Error: err.message } };
-      case 'unavailable':
-        return { status: 503, body: { Error: 'Service unavailable, try again shortly' } };
-      default:
-        break;
-    }
-  }
-  const status = (err as { statusCode?: number } | null)?.statusCode;
-  if (status === 413) return { status: 413, body: { Error: 'Request body too large' } };
-  if (status !== undefined && status >= 400 && status < 500) {
-    const message = (err as Error).message;
-    return { status: 400, body: { Error: /json/i.test(message) ? 'Body is not valid JSON' : message } };
-  }
-  return { status: 500, body: { Error: 'Internal error' } };
-}
+const answer = (status: number, message: string): WireReply => ({ status, body: { Error: message } });
+const ownMessage = (status: number) => (error: ClassifiedError) => answer(status, error.message);
+
+/** Every error code as live.md's `{"Error": "<message>"}` (a framework 4xx other than 413 is a 400). */
+const liveErrorReplies: ErrorReplies = {
+  bad_request: ownMessage(400),
+  unauthorized: () => answer(401, 'Unauthorized'),
+  forbidden: () => answer(403, 'Forbidden'),
+  not_found: ownMessage(404),
+  conflict: ownMessage(409),
+  already_logged_in: ownMessage(409),
+  payload_too_large: ownMessage(413),
+  rate_limited: ownMessage(429),
+  unavailable: () => answer(503, 'Service unavailable, try again shortly'),
+  internal: () => answer(500, 'Internal error'),
+};
 
 /**
  * The streaming site's calls under `/user/` (live.md). Mutating calls (live,
@@ -47,12 +35,7 @@ export function liveErrorReply(err: unknown): { status: number; body: { Error: s
  */
 export async function liveRoutes(http: FastifyInstance, app: App): Promise<void> {
   parseEveryBodyAsJson(http);
-  http.setErrorHandler((err, req, reply) => {
-    const { status, body } = liveErrorReply(err);
-    if (isUnavailable(err)) req.log.warn({ err: outageCause(err) }, 'live request: dependency unavailable');
-    if (status === 500) req.log.error({ err }, 'live request failed');
-    return reply.code(status).send(body);
-  });
+  installErrorFunnel(http, 'live', liveErrorReplies);
 
   const user = (req: FastifyRequest) => requireWebUser(app, req.headers.authorization);
   const body = (req: FastifyRequest) => bodyFields(req.body);

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../core/app.js';
-import { AppError, isAppError, isUnavailable, outageCause } from '../../core/errors.js';
+import { AppError } from '../../core/errors.js';
+import { installErrorFunnel, type ClassifiedError, type ErrorReplies, type WireReply } from '../../core/http/error-funnel.js';
 import { parseEveryBodyAsJson } from '../../core/http/http-server.js';
 import { parseId, parsePage } from './rules.js';
 import {
@@ -16,7 +17,7 @@ import {
   studyStatsFor,
 } from './service.js';
 import { studentVerifierFromConfig, type StudentVerifier } from './verifier.js';
-import { baseUrlOf, STUDY_PREFIX, studyErrorReply, studyJson, studyUrl, userJson } from './wire.js';
+import { baseUrlOf, STUDENT_SYSTEM_UNREACHABLE, STUDY_PREFIX, studyJson, studyUrl, userJson } from './wire.js';
 
 type Params = { id: string };
 
@@ -37,6 +38,34 @@ function pageOf(req: FastifyRequest): number {
 
 const isXhr = (req: FastifyRequest) => String(req.headers['x-requested-with'] ?? '').toLowerCase() === 'xmlhttprequest';
 
+const answer = (status: number, error: string, message?: string): WireReply => ({
+  status,
+  body: message === undefined ? { error } : { error, message },
+});
+const ownMessage = (status: number, error: string) => (e: ClassifiedError) => answer(status, error, e.message);
+
+/**
+ * Every error code as study.md's `{"error","message"}` (the seed's 404 is `{"error":"not
+ * found"}`). A failed login asks for Basic auth, except from a script page (XHR), so the
+ * browser shows no prompt.
+ */
+const studyErrorReplies: ErrorReplies = {
+  bad_request: ownMessage(400, 'bad request'),
+  unauthorized: (_e, req) => ({
+    ...answer(401, 'unauthorized', 'Invalid credentials'),
+    ...(isXhr(req) ? {} : { headers: { 'www-authenticate': 'Basic realm="Authentication Required"' } }),
+  }),
+  forbidden: ownMessage(403, 'forbidden'),
+  not_found: () => answer(404, 'not found'),
+  conflict: ownMessage(409, 'conflict'),
+  already_logged_in: ownMessage(409, 'conflict'),
+  payload_too_large: ownMessage(413, 'payload too large'),
+  rate_limited: ownMessage(429, 'too many requests'),
+  // The school system's own outage keeps the seed's message; Redis or the database gets a generic one.
+  unavailable: (e) => answer(503, 'service unavailable', e.message === STUDENT_SYSTEM_UNREACHABLE ? e.message : 'try again shortly'),
+  internal: () => answer(500, 'internal server error', 'Internal error'),
+};
+
 /**
  * The study tracker's HTTP API under `/api/v1.0`, as the seed's clients call it: HTTP
  * Basic auth (password or token), users, sessions with pagination, register, stats.
@@ -48,13 +77,7 @@ export async function studyRoutes(
 ): Promise<void> {
   parseEveryBodyAsJson(http);
 
-  http.setErrorHandler((err, req, reply) => {
-    const { status, body } = studyErrorReply(err);
-    if (status === 500) req.log.error({ err }, 'study request failed');
-    if (isUnavailable(err)) req.log.warn({ err: outageCause(err), reason: err.message }, 'study request: dependency unavailable');
-    if (status === 401 && !isXhr(req)) reply.header('www-authenticate', 'Basic realm="Authentication Required"');
-    return reply.code(status).send(body);
-  });
+  installErrorFunnel(http, 'study', studyErrorReplies);
 
   const authed = (req: FastifyRequest) => authenticateStudyRequest(app, req.headers.authorization, req.ip);
   const P = STUDY_PREFIX;

@@ -1,14 +1,37 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../core/app.js';
-import { isUnavailable, outageCause } from '../../core/errors.js';
 import { consoleIsServed } from '../../core/http/console-assets.js';
+import { installErrorFunnel, type ClassifiedError, type ErrorReplies } from '../../core/http/error-funnel.js';
 import { parseEveryBodyAsJson } from '../../core/http/http-server.js';
 import { activateDadashopUser, registerDadashopUser, sendDadashopSmsCode } from './dadashop-service.js';
-import { dadashopError, dadashopErrorReply, invalidField, takenField, weiboError, type DadashopReply } from './dadashop-wire.js';
+import { dadashopError, invalidField, takenField, weiboError, type DadashopReply } from './dadashop-wire.js';
 import { bodyFields } from './rules.js';
 import { bindWeiboAccount, completeWeiboLogin, weiboAuthorizationUrl } from './weibo-service.js';
 
 const send = (reply: FastifyReply, answer: DadashopReply) => reply.code(answer.status).send(answer.body);
+
+/** `{"code":<status>,"error":{"message"}}` with that HTTP status: front end B's form for what its table has no code for. */
+const statusReply = (status: number, message: string): DadashopReply => ({ status, body: { code: status, error: { message } } });
+const ownMessage = (status: number) => (error: ClassifiedError) => statusReply(status, error.message);
+
+/**
+ * Every error code as front end B answers it: bad input is 10115 (bad JSON named as
+ * such), a taken field 10116, a rate limit 10117; the rest carry their HTTP status as
+ * `code`, and an outage or a failure say only that.
+ */
+const dadashopErrorReplies: ErrorReplies = {
+  bad_request: (error) =>
+    invalidField(error.origin === 'app' ? error.message : /json/i.test(error.message) ? 'body is not valid JSON' : 'bad request'),
+  unauthorized: ownMessage(401),
+  forbidden: ownMessage(403),
+  not_found: ownMessage(404),
+  conflict: (error) => takenField(error.field ?? 'username'),
+  already_logged_in: ownMessage(409),
+  payload_too_large: () => ({ status: 413, body: { code: 10115, error: { message: 'request body too large' } } }),
+  rate_limited: () => dadashopError('too_many_requests'),
+  unavailable: () => statusReply(503, 'service unavailable, try again shortly'),
+  internal: () => statusReply(500, 'internal error'),
+};
 
 /** Where an activation link points when ACTIVATION_BASE_URL is not set: the console's activation page when it is served, else the JSON endpoint. */
 const ownActivationUrl = (req: FastifyRequest, app: App) =>
@@ -20,12 +43,7 @@ const ownActivationUrl = (req: FastifyRequest, app: App) =>
  */
 export async function dadashopRoutes(http: FastifyInstance, app: App): Promise<void> {
   parseEveryBodyAsJson(http);
-  http.setErrorHandler((err, req, reply) => {
-    const answer = dadashopErrorReply(err);
-    if (isUnavailable(err)) req.log.warn({ err: outageCause(err) }, 'dadashop request: dependency unavailable');
-    else if (answer.status >= 500) req.log.error({ err }, 'dadashop request failed');
-    return send(reply, answer);
-  });
+  installErrorFunnel(http, 'dadashop', dadashopErrorReplies);
 
   http.post('/v1/users/sms/code', async (req, reply) => {
     const outcome = await sendDadashopSmsCode(app, { phone: bodyFields(req.body)?.phone, ip: req.ip });

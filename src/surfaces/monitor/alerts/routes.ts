@@ -1,25 +1,31 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { App } from '../../../core/app.js';
 import { readWebSession, type WebSession } from '../../../core/auth/web-session.js';
-import { AppError, defaultStatusFor, isAppError, isUnavailable, outageCause } from '../../../core/errors.js';
+import { AppError } from '../../../core/errors.js';
+import { installErrorFunnel, type ClassifiedError, type ErrorReplies, type WireReply } from '../../../core/http/error-funnel.js';
 import { parseEveryBodyAsJson } from '../../../core/http/http-server.js';
 import { alertHistory, alertRules, updateAlertRules } from './service.js';
 
 /** Users at or above this access level may edit alert rules. */
 export const ADMIN_ACCESS_LEVEL = 9;
 
-/** The wire form of every error here: `{"error": "<message>"}`, with the internal cause logged only. */
-function errorReply(err: unknown): { status: number; body: { error: string } } {
-  if (isUnavailable(err)) return { status: 503, body: { error: 'Service unavailable, try again shortly' } };
-  if (isAppError(err)) {
-    const status = defaultStatusFor[err.code];
-    if (status < 500) return { status, body: { error: err.message } };
-    return { status: 500, body: { error: 'Internal error' } };
-  }
-  const status = (err as { statusCode?: number }).statusCode;
-  if (status && status >= 400 && status < 500) return { status, body: { error: (err as Error).message } };
-  return { status: 500, body: { error: 'Internal error' } };
-}
+const answer = (status: number, error: string): WireReply => ({ status, body: { error } });
+/** The suggested status (a framework 4xx keeps its own) with the error's own message. */
+const asSuggested = (error: ClassifiedError) => answer(error.status, error.message);
+
+/** Every error code as `{"error": "<message>"}`; an outage or a failure says only that. */
+const alertErrorReplies: ErrorReplies = {
+  bad_request: asSuggested,
+  unauthorized: asSuggested,
+  forbidden: asSuggested,
+  not_found: asSuggested,
+  conflict: asSuggested,
+  already_logged_in: asSuggested,
+  payload_too_large: asSuggested,
+  rate_limited: asSuggested,
+  unavailable: () => answer(503, 'Service unavailable, try again shortly'),
+  internal: () => answer(500, 'Internal error'),
+};
 
 async function requireSession(app: App, req: FastifyRequest): Promise<WebSession> {
   const session = await readWebSession(app, req.headers.authorization);
@@ -40,12 +46,7 @@ function queryParam(req: FastifyRequest, name: string): string | undefined {
  */
 export async function alertRoutes(http: FastifyInstance, app: App): Promise<void> {
   parseEveryBodyAsJson(http);
-  http.setErrorHandler((err, req, reply) => {
-    const { status, body } = errorReply(err);
-    if (isUnavailable(err)) req.log.warn({ err: outageCause(err) }, 'alerts request: dependency unavailable');
-    if (status === 500) req.log.error({ err }, 'alerts request failed');
-    return reply.code(status).send(body);
-  });
+  installErrorFunnel(http, 'alerts', alertErrorReplies);
 
   http.get('/nfs/alert-rules', async (req) => {
     await requireSession(app, req);

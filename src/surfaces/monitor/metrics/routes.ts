@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { App } from '../../../core/app.js';
-import { defaultStatusFor, isAppError, isUnavailable, outageCause } from '../../../core/errors.js';
+import { AppError, defaultStatusFor } from '../../../core/errors.js';
+import { installErrorFunnel, type ClassifiedError, type ErrorReplies, type WireReply } from '../../../core/http/error-funnel.js';
 import { parseEveryBodyAsJson } from '../../../core/http/http-server.js';
 import { appendPostedSample, encodePostedBatch, isNumericKey, parseSecondsParam, parseTimeParam } from './rules.js';
 import { ROW_WIDTH, type EncodedRows } from './sample-rows.js';
@@ -24,39 +25,39 @@ function fail(reply: FastifyReply, status: number, error: string) {
   return reply.code(status).send({ error });
 }
 
-/** The NF name from `?s_nf=`, or a 404 `Missing s_nf parameter` (the seed's answer). */
-function nfParam(query: unknown, reply: FastifyReply): string | null {
+/** The NF name from `?s_nf=`; without one, the seed's 404 `Missing s_nf parameter`. */
+function nfParam(query: unknown): string {
   const nf = param(query, 's_nf');
-  if (nf === undefined || nf === '') {
-    void fail(reply, 404, 'Missing s_nf parameter');
-    return null;
-  }
+  if (nf === undefined || nf === '') throw new AppError('not_found', 'Missing s_nf parameter');
   return nf;
 }
 
+const answer = (status: number, error: string): WireReply => ({ status, body: { error } });
+/** The code's usual status (a framework 4xx other than 413 is a 400) with the error's own message. */
+const withOwnMessage = (error: ClassifiedError) => answer(defaultStatusFor[error.code], error.message);
+
+/** Every error code as `{"error": "..."}`; a failure of our own says what failed, a bug only that it was internal. */
+const metricsErrorReplies: ErrorReplies = {
+  bad_request: withOwnMessage,
+  unauthorized: withOwnMessage,
+  forbidden: withOwnMessage,
+  not_found: withOwnMessage,
+  conflict: withOwnMessage,
+  already_logged_in: withOwnMessage,
+  payload_too_large: withOwnMessage,
+  rate_limited: withOwnMessage,
+  unavailable: () => answer(503, 'Service unavailable, try again shortly'),
+  internal: (error) => answer(500, error.origin === 'app' ? error.message : 'internal error'),
+};
+
 /**
- * Metrics ingest and queries under /nfs, every error as `{"error": "..."}`: AppErrors
- * map to their status, body problems to 400/413, anything else to 500 with the cause
- * logged; unknown paths and methods under /nfs get a JSON 404.
+ * Metrics ingest and queries under /nfs, every error as `{"error": "..."}` (see
+ * metricsErrorReplies); unknown paths and methods under /nfs get a JSON 404.
  */
 export async function metricsRoutes(http: FastifyInstance, app: App): Promise<void> {
   parseEveryBodyAsJson(http);
 
-  http.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
-    if (isUnavailable(err)) {
-      req.log.warn({ err: outageCause(err) }, 'metrics request: dependency unavailable');
-      return fail(reply, 503, 'Service unavailable, try again shortly');
-    }
-    if (isAppError(err)) {
-      const status = defaultStatusFor[err.code];
-      if (status >= 500) req.log.error({ err: err.details.cause ?? err }, 'metrics request failed');
-      return fail(reply, status, err.message);
-    }
-    if (err.statusCode === 413) return fail(reply, 413, 'Request body too large');
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return fail(reply, 400, err.message);
-    req.log.error({ err }, 'metrics request failed');
-    return fail(reply, 500, 'internal error');
-  });
+  installErrorFunnel(http, 'metrics', metricsErrorReplies);
 
   http.post('/nfs/resource', async (req) => {
     const row: EncodedRows = [];
@@ -71,40 +72,37 @@ export async function metricsRoutes(http: FastifyInstance, app: App): Promise<vo
     return { message: RECEIVED, count: rows.length / ROW_WIDTH };
   });
 
-  http.get('/nfs/resource', async (req, reply) => {
-    const nf = nfParam(req.query, reply);
-    if (nf === null) return reply;
+  http.get('/nfs/resource', async (req) => {
+    const nf = nfParam(req.query);
     return { data: await latestSample(app, nf) };
   });
 
-  http.get('/nfs/resource/stats', async (req, reply) => {
-    const nf = nfParam(req.query, reply);
-    if (nf === null) return reply;
+  http.get('/nfs/resource/stats', async (req) => {
+    const nf = nfParam(req.query);
     const windowText = param(req.query, 'window');
     const windowMs = windowText === undefined ? DEFAULT_WINDOW_MS : parseSecondsParam(windowText, MAX_SPAN_S);
-    if (windowMs === null) return fail(reply, 400, `window must be a positive number of seconds up to ${MAX_SPAN_S}`);
+    if (windowMs === null) throw new AppError('bad_request', `window must be a positive number of seconds up to ${MAX_SPAN_S}`);
     const stats = await nfStats(app, nf, windowMs);
     return { s_nf: nf, window: windowMs / 1000, count: stats.count, fields: stats.fields };
   });
 
-  http.get('/nfs/resource/series', async (req, reply) => {
-    const nf = nfParam(req.query, reply);
-    if (nf === null) return reply;
+  http.get('/nfs/resource/series', async (req) => {
+    const nf = nfParam(req.query);
     const field = param(req.query, 'field') ?? 's_cpu';
-    if (!isNumericKey(field)) return fail(reply, 400, `field must be one of the numeric keys, got "${field}"`);
+    if (!isNumericKey(field)) throw new AppError('bad_request', `field must be one of the numeric keys, got "${field}"`);
     const times: Record<'from' | 'to', number | null> = { from: null, to: null };
     for (const name of ['from', 'to'] as const) {
       const text = param(req.query, name);
       if (text === undefined || text === '') continue;
       times[name] = parseTimeParam(text);
-      if (times[name] === null) return fail(reply, 400, `${name} must be an ISO-8601 time or epoch milliseconds`);
+      if (times[name] === null) throw new AppError('bad_request', `${name} must be an ISO-8601 time or epoch milliseconds`);
     }
     const to = times.to ?? app.clock.now();
     const from = times.from ?? to - DEFAULT_SERIES_RANGE_MS;
-    if (from > to) return fail(reply, 400, 'from must not be after to');
+    if (from > to) throw new AppError('bad_request', 'from must not be after to');
     const stepText = param(req.query, 'step');
     const stepMs = stepText === undefined || stepText === '' ? null : parseSecondsParam(stepText, MAX_SPAN_S);
-    if (stepText && stepMs === null) return fail(reply, 400, `step must be a positive number of seconds up to ${MAX_SPAN_S}`);
+    if (stepText && stepMs === null) throw new AppError('bad_request', `step must be a positive number of seconds up to ${MAX_SPAN_S}`);
     return nfSeries(app, { nf, field, from, to, stepMs });
   });
 
