@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
 import type { User } from '../../core/db/schema.js';
-import { isAppError } from '../../core/errors.js';
 import type { StudySession } from './repo.js';
 import { formatStudyTime } from './rules.js';
 
@@ -63,44 +62,4 @@ export function studyPageJson(
   };
 }
 
-/** A status and the study error body for it. */
-export interface StudyErrorReply {
-  status: number;
-  body: Record<string, string>;
-}
 
-/**
- * The one place errors become study wire errors (`{"error","message"}`; the seed's 404 is
- * `{"error":"not found"}`). Anything unexpected is a 500 whose cause stays in the log.
- */
-export function studyErrorReply(err: unknown): StudyErrorReply {
-  if (isAppError(err)) {
-    switch (err.code) {
-      case 'bad_request':
-        return { status: 400, body: { error: 'bad request', message: err.message } };
-      case 'unauthorized':
-        return { status: 401, body: { error: 'unauthorized', message: 'Invalid credentials' } };
-      case 'forbidden':
-        return { status: 403, body: { error: 'forbidden', message: err.message } };
-      case 'not_found':
-        return { status: 404, body: { error: 'not found' } };
-      case 'unavailable':
-        // The school system's own outage keeps the seed's message; Redis or the database gets a generic one.
-        return {
-          status: 503,
-          body: { error: 'service unavailable', message: err.message === STUDENT_SYSTEM_UNREACHABLE ? err.message : 'try again shortly' },
-        };
-      case 'rate_limited':
-        return { status: 429, body: { error: 'too many requests', message: err.message } };
-      default:
-        break;
-    }
-  }
-  const status = (err as { statusCode?: number } | null)?.statusCode;
-  if (status === 413) return { status: 413, body: { error: 'payload too large', message: 'Request body too large' } };
-  if (status !== undefined && status >= 400 && status < 500) {
-    const message = (err as Error).message;
-    return { status: 400, body: { error: 'bad request', message: /json/i.test(message) ? 'Body is not valid JSON' : message } };
-  }
-  return { status: 500, body: { error: 'internal server error', message: 'Internal error' } };
-}

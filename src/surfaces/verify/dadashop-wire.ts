@@ -1,5 +1,3 @@
-import { isAppError } from '../../core/errors.js';
-
 /**
  * Front end B's wire: `{"code":200,...}` on success, `{"code":<n>,"error":...}` otherwise.
  * The account routes carry `error` as `{"message"}`, the Weibo routes as a plain string,
@@ -51,20 +49,3 @@ export function weiboError(name: keyof typeof WEIBO_ERRORS): DadashopReply {
   return { status: 200, body: { code, error } };
 }
 
-/**
- * Thrown errors as front end B answers them: bad JSON or wrong types are 10115, a huge
- * body 413, an outage 503 and anything else 500, all `{"code","error":{"message"}}` with
- * the cause left in the log.
- */
-export function dadashopErrorReply(err: unknown): DadashopReply {
-  if (isAppError(err) && err.code === 'unavailable') {
-    return { status: 503, body: { code: 503, error: { message: 'service unavailable, try again shortly' } } };
-  }
-  const status = (err as { statusCode?: number } | null)?.statusCode;
-  if (status === 413) return { status: 413, body: { code: 10115, error: { message: 'request body too large' } } };
-  if (status !== undefined && status >= 400 && status < 500) {
-    const message = /json/i.test((err as Error).message) ? 'body is not valid JSON' : 'bad request';
-    return invalidField(message);
-  }
-  return { status: 500, body: { code: 500, error: { message: 'internal error' } } };
-}

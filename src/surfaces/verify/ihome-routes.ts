@@ -31,7 +31,7 @@ const retCode = (errcode: string, errmsg: string): WireReply => ({ status: 200, 
 const ihomeErrorReplies: ErrorReplies = {
   bad_request: () => answer(200, 'bad_param'),
   unauthorized: () => retCode('4101', '用户未登录'),
-  forbidden: () => retCode('4105', '用户身份错误'),
+  forbidden: () => retCode('4104', '用户身份错误'),
   not_found: () => retCode('4002', '无数据'),
   conflict: () => retCode('4003', '数据已存在'),
   already_logged_in: () => retCode('4003', '数据已存在'),

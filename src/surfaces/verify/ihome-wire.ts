@@ -1,5 +1,3 @@
-import { isAppError } from '../../core/errors.js';
-
 /**
  * Front end A's wire: every answer is `{"errcode","errmsg"}` (plus `data` on some
  * successes), HTTP 200 unless stated. This table is the one place outcomes become
@@ -41,16 +39,3 @@ export function ihomeBody(outcome: IhomeOutcome, data?: object): Record<string, 
   return data === undefined ? { errcode, errmsg } : { errcode, errmsg, data };
 }
 
-/**
- * Turns a thrown error into an iHome answer: bad JSON and wrong types are 4103 with HTTP
- * 200 (the seed's pages only read the body), a huge body 413, an outage (Redis or the
- * database unreachable) 4001 "数据库异常" with HTTP 503, a bug 4500 with HTTP 500; the
- * cause stays in the log.
- */
-export function ihomeErrorReply(err: unknown): { status: number; body: Record<string, unknown> } {
-  if (isAppError(err) && err.code === 'unavailable') return { status: 503, body: ihomeBody('db_error') };
-  const status = (err as { statusCode?: number } | null)?.statusCode;
-  if (status === 413) return { status: 413, body: ihomeBody('body_too_large') };
-  if (status !== undefined && status >= 400 && status < 500) return { status: 200, body: ihomeBody('bad_param') };
-  return { status: 500, body: ihomeBody('server_error') };
-}
