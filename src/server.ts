@@ -74,7 +74,7 @@ async function mountRoutes(http: FastifyInstance, app: App): Promise<void> {
   for (const surface of surfaces) {
     if (surface.routes) await http.register(async (scope) => surface.routes!(scope, app));
   }
-  await registerConsole(http, app);
+  await registerConsole(http, app, () => Object.assign({}, ...surfaces.map((s) => s.consoleConfig?.(app) ?? {})));
 }
 
 /**

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createApp, type App } from '../core/app.js';
-import { ConfigError, loadConfig } from '../core/config.js';
+import { loadConfig } from '../config.js';
+import { ConfigError } from '../core/config.js';
 import { importUsers } from '../core/users/import.js';
 import { countUsers, findUserByUsername, listUsers, updateAccessLevel } from '../core/users/user-repo.js';
 import { registerAccount } from '../core/users/accounts.js';

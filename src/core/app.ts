@@ -93,7 +93,8 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     clock,
     log,
     pubsub: state.pubsub,
-    idleTimeoutMs: config.chat.idleTimeoutS * 1000,
+    idleTimeoutMs: config.realtime.idleTimeoutS * 1000,
+    sweepIntervalMs: config.realtime.sweepIntervalS * 1000,
   });
   const jwt = createJwtKit(loadJwtSecret(config.jwtSecret, config.dataDir), clock, state.kv);
   const jobs = config.redisUrl

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { App } from './app.js';
+import type { ConfigSectionReader } from './config.js';
 import type { StoaMigration } from './db/migrator.js';
 import type { SocketIoRelay } from './realtime/socketio-endpoint.js';
 
@@ -19,8 +20,12 @@ export interface SurfaceRuntime {
  */
 export interface Surface {
   name: string;
+  /** Reads this surface's settings section, validated with every other by the one loader. */
+  config?: ConfigSectionReader;
   migrations: readonly StoaMigration[];
   routes?(http: FastifyInstance, app: App): Promise<void>;
+  /** What the console may know of this surface's settings (no secrets), e.g. `{ google: true }` when Google sign-in is set up. */
+  consoleConfig?(app: App): Record<string, unknown>;
   /** Hub topics every Socket.IO client receives as named events (monitor's `alert`). */
   socketIoRelays?: readonly SocketIoRelay[];
   start?(app: App): Promise<SurfaceRuntime | void>;

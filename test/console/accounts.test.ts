@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { pino } from 'pino';
-import { loadConfig } from '../../src/core/config.js';
+import { loadConfig } from '../../src/config.js';
 import type { MailMessage } from '../../src/core/mail/types.js';
 import { findUserByUsername, updateAccessLevel } from '../../src/core/users/user-repo.js';
 import { storeCode } from '../../src/core/verification/codes.js';
@@ -12,21 +12,11 @@ import { startServer, type RunningServer } from '../../src/server.js';
 import { DADASHOP_SMS_PURPOSE } from '../../src/surfaces/verify/dadashop-service.js';
 import { browserSkip, copyBuiltConsole, launchBrowser, openPage, screenshotBothSizes } from '../support/browser.js';
 import { http } from '../support/clients.js';
+import { eventually } from '../support/eventually.js';
 import { startFakeWeibo, type FakeWeibo } from '../support/fake-weibo.js';
 import { createTestDatabase, type TestDatabase } from '../support/stoa.js';
 
 const skip = browserSkip();
-
-/** Polls until `read` gives a value. */
-async function eventually<T>(read: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Fills the sign-in form and submits it with Enter. */
 async function signInWith(page: Page, name: string, password: string): Promise<void> {
@@ -56,7 +46,7 @@ describe('console accounts: sign-in, registration, activation', { skip }, () => 
         if (match) return match[1];
       }
       return undefined;
-    }, `a text to ${phone}`);
+    }, { what: `a text to ${phone}` });
 
   before(async () => {
     db = await createTestDatabase('sqlite');
@@ -193,7 +183,7 @@ describe('console accounts: sign-in, registration, activation', { skip }, () => 
       body: { uname: 'dora', password: 'dora-pass-1', phone: '13812340003', email: 'dora@example.com', verify: '1234' },
     });
     assert.equal(res.body.code, 200, JSON.stringify(res.body));
-    const mail = await eventually(() => outbox.find((m) => m.text.includes('您好 dora')), 'the activation mail');
+    const mail = await eventually(() => outbox.find((m) => m.text.includes('您好 dora')), { what: 'the activation mail' });
     const link = new URL(/https?:\/\/\S+/.exec(mail.text)![0]);
     // With the console served and ACTIVATION_BASE_URL unset, the link opens the console page.
     assert.equal(`${link.origin}${link.pathname}`, `${baseUrl}/activate`);
@@ -241,7 +231,7 @@ describe('console accounts: sign-in, registration, activation', { skip }, () => 
     await page.getByLabel('E-mail', { exact: true }).press('Enter');
     await page.getByText('created and linked to Weibo').waitFor();
 
-    const mail = await eventually(() => outbox.find((m) => m.text.includes('您好 weibofan')), 'the activation mail');
+    const mail = await eventually(() => outbox.find((m) => m.text.includes('您好 weibofan')), { what: 'the activation mail' });
     const link = new URL(/https?:\/\/\S+/.exec(mail.text)![0]);
     await page.goto(link.pathname + link.search);
     await page.getByText('Account activated, you can sign in').waitFor();

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Clock } from '../../src/lib/clock.js';
-import { loadConfig } from '../../src/core/config.js';
+import { loadConfig } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { createPostgresSchema, testPostgresUrl } from './services.js';
 

@@ -10,7 +10,7 @@ import { findUserByUsername } from '../users/user-repo.js';
 
 /** Signs the dadashop token for `username`. */
 export function issueDadashopToken(app: App, username: string): Promise<string> {
-  return app.jwt.sign({ username }, app.config.verify.dadashopTokenTtlS);
+  return app.jwt.sign({ username }, app.config.web.dadashopTokenTtlS);
 }
 
 /** A verified dadashop token: its user and the time it was issued (seconds). */

@@ -31,22 +31,14 @@ export function consoleIsServed(app: Pick<App, 'config'>): boolean {
   return dir !== null && existsSync(path.join(dir, 'index.html'));
 }
 
-/** Which sign-in providers are configured, for the console's sign-in buttons (no secrets). */
-export function consolePublicConfig(app: Pick<App, 'config'>): { google: boolean; weibo: boolean } {
-  const { google, weibo } = app.config;
-  return {
-    google: Boolean(google.clientId && google.clientSecret && google.redirectUri),
-    weibo: Boolean(weibo.clientId && weibo.clientSecret && weibo.redirectUri),
-  };
-}
-
 /**
  * Serves the built web console (console/dist) from `/`: one exact route per built file,
  * so the API's own paths and its 404s stay exactly as the spec says. Hashed assets are
- * cached for a year; index.html is revalidated on every load. A missing build is
+ * cached for a year; index.html is revalidated on every load; `/console/config.json` answers
+ * `publicConfig()` (what the surfaces tell the console, no secrets). A missing build is
  * reported once and the API runs without the console.
  */
-export async function registerConsole(http: FastifyInstance, app: App): Promise<void> {
+export async function registerConsole(http: FastifyInstance, app: App, publicConfig: () => Record<string, unknown>): Promise<void> {
   const dir = app.config.consoleDir;
   if (!dir) return;
   if (!consoleIsServed(app)) {
@@ -73,7 +65,7 @@ export async function registerConsole(http: FastifyInstance, app: App): Promise<
   });
   http.get('/console/config.json', async (_req, reply) => {
     reply.header('Cache-Control', 'no-cache');
-    return consolePublicConfig(app);
+    return publicConfig();
   });
   for (const entry of CONSOLE_ENTRY_PATHS) {
     http.get(entry, (_req, reply) => reply.sendFile('index.html'));

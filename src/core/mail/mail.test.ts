@@ -9,9 +9,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
+import { eventually } from '../../../test/support/eventually.js';
 import { testRedisUrl, uniqueRedisPrefix } from '../../../test/support/services.js';
 import { createApp, type App } from '../app.js';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../../config.js';
 import { createMailer } from './mailer.js';
 import { queueMail } from './mail-jobs.js';
 
@@ -86,14 +87,6 @@ function capturingLog(level = 'info') {
   return { log: pino({ level }, sink), lines };
 }
 
-async function eventually(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
 // Under CI=true this throws when Redis is down, which fails the file instead of skipping.
 const redisUrl = await testRedisUrl();
 const QUEUES = [
@@ -151,7 +144,7 @@ for (const queue of QUEUES) {
     test('a queued mail arrives with its sender, recipients, subject and text', async (t) => {
       const { app } = await startApp(t);
       await queueMail(app, MESSAGE);
-      await eventually(() => smtp.mails.length === 1, 'the mail');
+      await eventually(() => smtp.mails.length === 1, { what: 'the mail' });
       const [mail] = smtp.mails;
       assert.equal(mail!.from, 'noreply@stoa.test');
       assert.deepEqual(mail!.to, MESSAGE.to);
@@ -165,7 +158,7 @@ for (const queue of QUEUES) {
       const { app, lines } = await startApp(t);
       smtp.refuseNext = 2;
       await queueMail(app, MESSAGE);
-      await eventually(() => smtp.mails.length === 1, 'the mail after two refusals');
+      await eventually(() => smtp.mails.length === 1, { what: 'the mail after two refusals' });
       await sleep(200);
       assert.equal(smtp.mails.length, 1);
       assert.equal(smtp.tries, 3);
@@ -180,7 +173,7 @@ for (const queue of QUEUES) {
       smtp.refuseNext = 5;
       smtp.refuseWith = 550;
       await queueMail(app, MESSAGE);
-      await eventually(() => lines.some((l) => l.level === 50), 'the final failure');
+      await eventually(() => lines.some((l) => l.level === 50), { what: 'the final failure' });
       await sleep(150);
       assert.equal(smtp.tries, 1);
       assert.equal(smtp.mails.length, 0);

@@ -18,8 +18,8 @@ export function attachRealtimeEndpoints(server: HttpServer, app: App, relays: re
     app.hub,
     {
       path: '/ws',
-      maxFrameBytes: config.chat.maxFrameBytes,
-      maxOutgoingBufferBytes: config.chat.maxOutgoingBufferBytes,
+      maxFrameBytes: config.realtime.maxFrameBytes,
+      maxOutgoingBufferBytes: config.realtime.maxOutgoingBufferBytes,
       pingIntervalMs: WS_PING_INTERVAL_MS,
       passThroughPaths: ['/socket.io/'],
     },
@@ -30,7 +30,7 @@ export function attachRealtimeEndpoints(server: HttpServer, app: App, relays: re
     app.hub,
     {
       path: '/socket.io',
-      maxMessageBytes: config.chat.maxFrameBytes,
+      maxMessageBytes: config.realtime.maxFrameBytes,
       corsOrigins: [],
       relays,
       redis: config.redisUrl ? { url: config.redisUrl, keyPrefix: config.redisPrefix } : undefined,

@@ -15,6 +15,8 @@ export interface HubDeps {
   pubsub: PubSub;
   /** A connection with no frame for this long is closed by the sweep. */
   idleTimeoutMs: number;
+  /** How often the idle sweep runs. */
+  sweepIntervalMs: number;
 }
 
 /** Who may subscribe to a surface's topics, and what a new subscriber is sent first. */
@@ -63,17 +65,21 @@ export class Hub {
   private readonly removeListeners: Array<(conn: HubConnection) => Promise<void>> = [];
   private readonly stopListeners: Array<() => Promise<void>> = [];
   private unsubscribeRelay: (() => Promise<void>) | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
   private nextId = 1;
 
   constructor(private readonly deps: HubDeps) {}
 
-  /** Joins the cross-node relay. */
+  /** Joins the cross-node relay and starts the idle sweep. */
   async start(): Promise<void> {
     this.unsubscribeRelay = await this.deps.pubsub.subscribe(RELAY_CHANNEL, (message) => this.deliver(message));
+    this.sweeper = setInterval(() => this.sweepIdle(), this.deps.sweepIntervalMs);
+    this.sweeper.unref();
   }
 
   /** Closes every connection (each is removed as usual), then stops what surfaces attached, then leaves the relay. */
   async stop(): Promise<void> {
+    clearInterval(this.sweeper);
     for (const conn of [...this.connections.values()]) {
       conn.close('server shutting down');
       await this.remove(conn);

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from '../../../test/support/eventually.js';
 import { FAKE_RONGLIAN, startFakeRonglian, type FakeRonglian } from '../../../test/support/fake-ronglian.js';
 import { testRedisUrl, uniqueRedisPrefix } from '../../../test/support/services.js';
 import { systemClock, type Clock } from '../../lib/clock.js';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../../config.js';
 import { createBullJobQueue } from '../jobs/bullmq-queue.js';
 import { createMemoryJobQueue } from '../jobs/memory-queue.js';
 import type { JobQueue } from '../jobs/types.js';
@@ -189,11 +190,8 @@ for (const queue of QUEUES) {
 
     /** Waits until the queue logged that a job gave up for good. */
     async function failedForGood(count: number): Promise<void> {
-      const deadline = Date.now() + 5000;
-      while (captured.lines.filter((l) => l.msg === 'job failed for good').length < count) {
-        if (Date.now() > deadline) assert.fail('job never failed for good');
-        await sleep(10);
-      }
+      const failures = () => captured.lines.filter((l) => l.msg === 'job failed for good').length;
+      await eventually(() => failures() >= count, { what: `${count} jobs to fail for good` });
     }
 
     test('the code reaches the provider within 2 s of queueSms', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { pbkdf2Sync, randomBytes, scryptSync } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { md5Hex } from '../../lib/crypto.js';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../../config.js';
 import { classifyImportedSecret, PasswordHasher } from './passwords.js';
 
 /** The production defaults, read through the config loader (not repeated here). */

@@ -26,7 +26,7 @@ type GoogleSettings = { issuer: string; clientId: string; clientSecret: string; 
 
 /** The Google settings when client id, secret and redirect URI are all set; otherwise null (login off). */
 export function googleSettings(app: App): GoogleSettings | null {
-  const { clientId, clientSecret, redirectUri, issuer } = app.config.google;
+  const { clientId, clientSecret, redirectUri, issuer } = app.config.accounts.google;
   return clientId && clientSecret && redirectUri ? { issuer, clientId, clientSecret, redirectUri } : null;
 }
 

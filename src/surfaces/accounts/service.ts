@@ -39,7 +39,7 @@ export async function signupWebUser(
   const before = await takenField(app, fields);
   if (before) return { kind: 'taken', field: before };
   const passwordHash = await app.passwords.hash(input.password);
-  const granted = input.requestedLevel <= app.config.web.signupMaxSelfLevel;
+  const granted = input.requestedLevel <= app.config.accounts.signupMaxSelfLevel;
   const at = app.clock.now();
   try {
     return await app.db.transaction().execute(async (trx) => {
@@ -76,7 +76,7 @@ export type WebLoginOutcome =
  * so only failures use it up.
  */
 export async function loginWebUser(app: App, input: { name: string; password: string; ip: string }): Promise<WebLoginOutcome> {
-  const limit = app.state.limits.create('web-login', { points: app.config.web.loginAttemptsPerMinute, durationS: 60 });
+  const limit = app.state.limits.create('web-login', { points: app.config.accounts.loginAttemptsPerMinute, durationS: 60 });
   const key = `${input.ip}|${input.name.toLowerCase()}`;
   const decision = await limit.consume(key);
   if (!decision.allowed) return { kind: 'rate_limited', retryAfterS: Math.max(1, Math.ceil(decision.retryAfterMs / 1000)) };

@@ -6,6 +6,7 @@ import { registerChatHandlers } from './realtime.js';
 import { chatRoom } from './room.js';
 import { chatRoutes } from './routes.js';
 import { chatMigrations } from './tables.js';
+import { readChatConfig } from './config.js';
 
 /**
  * The chat room: HTTP API, raw TCP JSON socket (its listener is started here), and the chat
@@ -13,23 +14,22 @@ import { chatMigrations } from './tables.js';
  */
 export const chatSurface: Surface = {
   name: 'chat',
+  config: readChatConfig,
   migrations: chatMigrations,
   routes: (http, app) => chatRoutes(http, app),
   async start(app: App) {
     await chatRoom(app).start();
     registerChatHandlers(app);
-    const sweeper = setInterval(() => app.hub.sweepIdle(), app.config.chat.sweepIntervalS * 1000);
-    sweeper.unref();
-    if (app.config.socketPort < 0) return { stop: async () => clearInterval(sweeper) };
+    if (app.config.chat.socketPort < 0) return;
     const tcp = await listenTcp(
       app.hub,
       {
         host: app.config.host,
-        port: app.config.socketPort,
-        maxFrameBytes: app.config.chat.maxFrameBytes,
-        maxOutgoingBufferBytes: app.config.chat.maxOutgoingBufferBytes,
+        port: app.config.chat.socketPort,
+        maxFrameBytes: app.config.realtime.maxFrameBytes,
+        maxOutgoingBufferBytes: app.config.realtime.maxOutgoingBufferBytes,
         backlog: 65535,
-        proxyProtocol: app.config.socketProxyProtocol,
+        proxyProtocol: app.config.chat.socketProxyProtocol,
       },
       { clock: app.clock, log: app.log },
     );
@@ -37,7 +37,6 @@ export const chatSurface: Surface = {
     return {
       announce: [`tcp chat listening on ${address.address}:${address.port}`],
       stop: async () => {
-        clearInterval(sweeper);
         // Stops accepting; the hub closes the open connections after every surface stopped.
         tcp.close();
       },

@@ -5,6 +5,7 @@ import { LIVE_TOPIC } from './events.js';
 import { liveRoutes } from './routes.js';
 import { liveMigrations } from './tables.js';
 import { sweepViewers } from './viewers.js';
+import { readLiveConfig } from './config.js';
 
 export { checkLongStreams } from './alerts.js';
 export { sweepViewers } from './viewers.js';
@@ -34,6 +35,7 @@ function every(app: App, everyMs: number, name: string, task: () => Promise<unkn
  */
 export const liveSurface: Surface = {
   name: 'live',
+  config: readLiveConfig,
   migrations: liveMigrations,
   routes: (http, app) => liveRoutes(http, app),
   async start(app: App) {

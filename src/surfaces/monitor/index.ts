@@ -2,6 +2,7 @@ import type { Surface, SurfaceRuntime } from '../../core/surface.js';
 import { alertsPart } from './alerts/index.js';
 import { ALERT_EVENT_TYPE, ALERTS_TOPIC } from './alerts/notify.js';
 import { metricsPart } from './metrics/index.js';
+import { readMonitorConfig } from './config.js';
 
 const parts = [metricsPart, alertsPart];
 
@@ -11,6 +12,7 @@ const parts = [metricsPart, alertsPart];
  */
 export const monitorSurface: Surface = {
   name: 'monitor',
+  config: readMonitorConfig,
   migrations: parts.flatMap((p) => p.migrations),
   // monitor.md: every Socket.IO client gets `alert` events.
   socketIoRelays: [{ topic: ALERTS_TOPIC, event: ALERT_EVENT_TYPE }],

@@ -73,7 +73,7 @@ const studyErrorReplies: ErrorReplies = {
 export async function studyRoutes(
   http: FastifyInstance,
   app: App,
-  verifier: StudentVerifier = studentVerifierFromConfig(app.config.studentVerifier),
+  verifier: StudentVerifier = studentVerifierFromConfig(app.config.study.studentVerifier),
 ): Promise<void> {
   parseEveryBodyAsJson(http);
 

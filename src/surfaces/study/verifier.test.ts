@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { http } from '../../../test/support/clients.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../../../test/support/stoa.js';
-import { loadConfig } from '../../core/config.js';
+import { loadConfig } from '../../config.js';
 import { isAppError } from '../../core/errors.js';
 import { createLogger } from '../../core/log.js';
 import { startServer, type RunningServer } from '../../server.js';

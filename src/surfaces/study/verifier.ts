@@ -60,7 +60,7 @@ export class HttpStudentVerifier implements StudentVerifier {
 }
 
 /** The verifier the configuration names (`STUDENT_VERIFIER`, `STUDENT_VERIFIER_URL`, `STUDENT_VERIFIER_OK`). */
-export function studentVerifierFromConfig(config: Config['studentVerifier']): StudentVerifier {
+export function studentVerifierFromConfig(config: Config['study']['studentVerifier']): StudentVerifier {
   if (config.kind === 'none') return acceptAnyStudent;
   return new HttpStudentVerifier({ url: config.url!, okPattern: config.okPattern, timeoutMs: config.timeoutMs });
 }

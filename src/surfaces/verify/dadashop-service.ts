@@ -56,7 +56,7 @@ export async function sendDadashopSmsCode(
 export async function sendActivationMail(app: App, user: { username: string; email: string }, fallbackBase: string): Promise<void> {
   const digits = generateNumericCode(4);
   await storeCode(app, ACTIVATION_PURPOSE, user.username, digits, ACTIVATION_TTL_S);
-  const link = new URL(app.config.activationBaseUrl ?? fallbackBase);
+  const link = new URL(app.config.verify.activationBaseUrl ?? fallbackBase);
   link.searchParams.set('code', encodeActivationCode(digits, user.username));
   await queueMail(app, {
     to: [user.email],

@@ -55,7 +55,7 @@ export async function ihomeRoutes(http: FastifyInstance, app: App): Promise<void
   const withSession = (req: FastifyRequest, reply: FastifyReply, session: IhomeSession) =>
     reply.header('set-cookie', sessionCookie(session.token, secure(req)));
 
-  const captchaBudget = app.state.limits.create('captcha-image', { points: app.config.captchaPerIpPerMinute, durationS: 60 });
+  const captchaBudget = app.state.limits.create('captcha-image', { points: app.config.verify.captchaPerIpPerMinute, durationS: 60 });
   http.get<{ Params: { id: string } }>(`${P}/image_codes/:id`, async (req, reply) => {
     if (!IMAGE_CODE_ID.test(req.params.id)) return ihomeBody('bad_param');
     // Rendering costs CPU: one client address gets a bounded number of pictures a minute.

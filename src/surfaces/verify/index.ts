@@ -1,7 +1,9 @@
 import type { Surface } from '../../core/surface.js';
 import { registerSmsJob } from '../../core/sms/sms-jobs.js';
+import { readVerifyConfig } from './config.js';
 import { dadashopRoutes } from './dadashop-routes.js';
 import { ihomeRoutes } from './ihome-routes.js';
+import { weiboConfigured } from './weibo-service.js';
 
 /**
  * Image captchas, SMS codes, e-mail activation and Weibo login for two front ends on the
@@ -11,7 +13,9 @@ import { ihomeRoutes } from './ihome-routes.js';
  */
 export const verifySurface: Surface = {
   name: 'verify',
+  config: readVerifyConfig,
   migrations: [],
+  consoleConfig: (app) => ({ weibo: weiboConfigured(app) }),
   async routes(http, app) {
     await http.register(async (scope) => ihomeRoutes(scope, app));
     await http.register(async (scope) => dadashopRoutes(scope, app));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { http } from '../../../test/support/clients.js';
 import type { TestDatabase } from '../../../test/support/stoa.js';
-import { loadConfig } from '../../core/config.js';
+import { loadConfig } from '../../config.js';
 import type { MailMessage, Mailer } from '../../core/mail/types.js';
 import type { Clock, ManualClock } from '../../lib/clock.js';
 import { startServer, type RunningServer } from '../../server.js';
@@ -35,15 +35,6 @@ export async function startVerifyServer(
   });
   const server = await startServer(config, { clock: options.clock, mailer });
   return { server, baseUrl: server.httpUrl, outbox, stop: () => server.close() };
-}
-
-/** Waits (real time, polling) until `check` holds. */
-export async function eventually(check: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** What the steps of one table share. */

@@ -21,9 +21,15 @@ const BIND_PURPOSE = 'weibo-bind';
 
 const stateKey = (state: string) => `weibo-state:${state}`;
 
+/** True when Weibo login is set up (client id, secret and redirect URI). */
+export function weiboConfigured(app: App): boolean {
+  const { clientId, clientSecret, redirectUri } = app.config.verify.weibo;
+  return Boolean(clientId && clientSecret && redirectUri);
+}
+
 /** The authorization URL with a fresh one-time `state`, or null when Weibo is not configured. */
 export async function weiboAuthorizationUrl(app: App): Promise<string | null> {
-  const { clientId, redirectUri, authorizeUrl } = app.config.weibo;
+  const { clientId, redirectUri, authorizeUrl } = app.config.verify.weibo;
   if (!clientId || !redirectUri) return null;
   const state = randomHex(16);
   await app.state.kv.set(stateKey(state), '1', WEIBO_STATE_TTL_S * 1000);
@@ -41,14 +47,14 @@ export async function weiboAuthorizationUrl(app: App): Promise<string | null> {
  * `token_type` that OAuth libraries insist on. Null on any failure; the cause is logged.
  */
 export async function exchangeWeiboCode(app: App, code: string): Promise<string | null> {
-  const { clientId, clientSecret, redirectUri, tokenUrl } = app.config.weibo;
+  const { clientId, clientSecret, redirectUri, tokenUrl } = app.config.verify.weibo;
   if (!clientId || !clientSecret || !redirectUri) return null;
   try {
     const response = await fetch(tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams({ client_id: clientId, client_secret: clientSecret, grant_type: 'authorization_code', code, redirect_uri: redirectUri }),
-      signal: AbortSignal.timeout(app.config.verify.weiboTimeoutMs),
+      signal: AbortSignal.timeout(app.config.verify.weibo.timeoutMs),
     });
     const answer = (await response.json().catch(() => null)) as { access_token?: unknown; uid?: unknown } | null;
     const uid = typeof answer?.uid === 'number' ? String(answer.uid) : answer?.uid;

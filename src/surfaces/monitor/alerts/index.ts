@@ -25,6 +25,6 @@ export const alertsPart: MonitorPart = {
       // Names the node that took this tick: operators (and the cluster test) see where it runs.
       app.log.info({ node: app.nodeId, notices: notices.length }, 'alert evaluation ran');
     });
-    await app.jobs.schedule(EVALUATE_ALERTS_JOB, app.config.alertEvalIntervalS * 1000);
+    await app.jobs.schedule(EVALUATE_ALERTS_JOB, app.config.monitor.alertEvalIntervalS * 1000);
   },
 };

@@ -40,9 +40,9 @@ export async function publishAlert(app: App, kind: 'firing' | 'reminder' | 'reso
   } catch (err) {
     app.log.error({ err, rule: body.rule, s_nf: body.s_nf }, 'alert publish failed');
   }
-  if (app.config.alertEmails.length === 0) return;
+  if (app.config.monitor.alertEmails.length === 0) return;
   try {
-    await queueMail(app, { to: [...app.config.alertEmails], ...alertMail(kind, body) });
+    await queueMail(app, { to: [...app.config.monitor.alertEmails], ...alertMail(kind, body) });
   } catch (err) {
     app.log.error({ err, rule: body.rule, s_nf: body.s_nf }, 'alert mail could not be queued');
   }

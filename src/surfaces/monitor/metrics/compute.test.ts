@@ -3,7 +3,8 @@ import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { http } from '../../../../test/support/clients.js';
 import { dialects } from '../../../../test/support/stoa.js';
-import { ConfigError, loadConfig } from '../../../core/config.js';
+import { loadConfig } from '../../../config.js';
+import { ConfigError } from '../../../core/config.js';
 import { ManualClock } from '../../../lib/clock.js';
 import { insertSamples, type ReceivedSample } from './repo.js';
 import { parseSample } from './rules.js';
@@ -18,10 +19,10 @@ function rows(nf: string, count: number, at: (i: number) => number, cpu: (i: num
 }
 
 test('METRICS_RETENTION accepts seconds and d/h/m/s forms and rejects anything else', () => {
-  assert.equal(loadConfig({}).metricsRetentionS, 30 * 86400);
-  assert.equal(loadConfig({ METRICS_RETENTION: '3600' }).metricsRetentionS, 3600);
-  assert.equal(loadConfig({ METRICS_RETENTION: '12h' }).metricsRetentionS, 12 * 3600);
-  assert.equal(loadConfig({ METRICS_RETENTION: '30d' }).metricsRetentionS, 30 * 86400);
+  assert.equal(loadConfig({}).monitor.metricsRetentionS, 30 * 86400);
+  assert.equal(loadConfig({ METRICS_RETENTION: '3600' }).monitor.metricsRetentionS, 3600);
+  assert.equal(loadConfig({ METRICS_RETENTION: '12h' }).monitor.metricsRetentionS, 12 * 3600);
+  assert.equal(loadConfig({ METRICS_RETENTION: '30d' }).monitor.metricsRetentionS, 30 * 86400);
   for (const bad of ['abc', '-5', '1.5d', '10w', '5']) {
     assert.throws(() => loadConfig({ METRICS_RETENTION: bad }), (e: unknown) => e instanceof ConfigError && /METRICS_RETENTION/.test(e.message));
   }

@@ -136,7 +136,7 @@ export async function nfNodes(
  * Runs as the once-per-cluster job `monitor.retention` (metrics/index.ts); tests call it directly.
  */
 export async function deleteExpiredSamples(app: App, maxBatches = 10_000): Promise<number> {
-  const cutoff = app.clock.now() - app.config.metricsRetentionS * 1000;
+  const cutoff = app.clock.now() - app.config.monitor.metricsRetentionS * 1000;
   const belowId = app.dialect === 'sqlite' ? await firstSampleIdReceivedFrom(app.db, cutoff + RECEIVE_ORDER_SLACK_MS) : undefined;
   let total = 0;
   for (let i = 0; i < maxBatches; i++) {
