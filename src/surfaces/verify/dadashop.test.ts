@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { http } from '../../../test/support/clients.js';
+import { eventually } from '../../../test/support/eventually.js';
 import { FAKE_WEIBO, startFakeWeibo, type FakeWeibo } from '../../../test/support/fake-weibo.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../../../test/support/stoa.js';
 import { findUserByUsername } from '../../core/users/user-repo.js';
 import { storeCode } from '../../core/verification/codes.js';
 import { ManualClock } from '../../lib/clock.js';
 import { DADASHOP_SMS_PURPOSE } from './dadashop-service.js';
-import { eventually, runStep, startVerifyServer, type Scene, type Step } from './test-helpers.js';
+import { runStep, startVerifyServer, type Scene, type Step } from './test-helpers.js';
 
 const PW = 'invented-pass-2';
 const ACTIVATION = 'http://127.0.0.1:7000/dadashop/templates/active.html';
@@ -25,7 +26,7 @@ const linkFor = (s: Scene, username: string) => {
 };
 const mailFor = (username: string): Step => ({
   name: `activation mail for ${username} queued`,
-  act: (s) => eventually(() => s.srv.outbox.some((m) => m.text.includes(`您好 ${username}`)), 3000, 'activation mail'),
+  act: (s) => eventually(() => s.srv.outbox.some((m) => m.text.includes(`您好 ${username}`)), { timeoutMs: 3000, what: `the activation mail for ${username}` }),
 });
 
 let weibo: FakeWeibo;
