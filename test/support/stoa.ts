@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Clock } from '../../src/lib/clock.js';
 import { loadConfig } from '../../src/config.js';
+import type { AppOverrides } from '../../src/core/app.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { createPostgresSchema, testPostgresUrl } from './services.js';
 
@@ -62,13 +62,17 @@ const TEST_ENV: Record<string, string> = {
   NODE_ENV: 'test',
 };
 
-/** Starts a real server (real sockets) on `db`, with extra env and an optional injected clock. */
+/**
+ * Starts a real server (real sockets) on `db`, with extra env and optional injected parts
+ * (a clock, a logger, a mailer that records).
+ */
 export async function startTestServer(
   db: TestDatabase,
-  options: { env?: Record<string, string>; clock?: Clock } = {},
+  options: { env?: Record<string, string> } & AppOverrides = {},
 ): Promise<TestServer> {
-  const config = loadConfig({ ...TEST_ENV, ...db.env, ...options.env });
-  const server = await startServer(config, { clock: options.clock });
+  const { env, ...overrides } = options;
+  const config = loadConfig({ ...TEST_ENV, ...db.env, ...env });
+  const server = await startServer(config, overrides);
   const baseUrl = server.httpUrl;
   const tcpLine = server.announcements.find((l) => l.startsWith('tcp chat listening on '));
   return {

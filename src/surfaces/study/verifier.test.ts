@@ -3,11 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { http } from '../../../test/support/clients.js';
-import { createTestDatabase, dialects, type TestDatabase } from '../../../test/support/stoa.js';
-import { loadConfig } from '../../config.js';
+import { createTestDatabase, dialects, startTestServer, type TestDatabase, type TestServer } from '../../../test/support/stoa.js';
 import { isAppError } from '../../core/errors.js';
 import { createLogger } from '../../core/log.js';
-import { startServer, type RunningServer } from '../../server.js';
 import { HttpStudentVerifier } from './verifier.js';
 
 /** Student ids the fake school system answers in each of its ways. */
@@ -111,7 +109,7 @@ for (const d of await dialects()) {
   describe(`POST /register with STUDENT_VERIFIER=http (${d.name})`, { skip: d.skip }, () => {
     let school: Awaited<ReturnType<typeof startFakeSchool>>;
     let db: TestDatabase;
-    let srv: RunningServer;
+    let srv: TestServer['server'];
     const logLines: string[] = [];
     const register = (username: string, stuId: string, stuPwd = STU_PWD) =>
       http(srv.httpUrl, 'POST', '/api/v1.0/register', { body: { username, password: 'pw-123456', stu_id: stuId, stu_pwd: stuPwd } });
@@ -119,21 +117,10 @@ for (const d of await dialects()) {
     before(async () => {
       school = await startFakeSchool();
       db = await createTestDatabase(d.name);
-      const config = loadConfig({
-        HOST: '127.0.0.1',
-        PORT: '0',
-        SOCKET_PORT: '-1',
-        ARGON2_MEMORY_KIB: '1024',
-        ARGON2_TIME_COST: '1',
-        NODE_ENV: 'test',
-        STUDENT_VERIFIER: 'http',
-        STUDENT_VERIFIER_URL: school.url,
-        STUDENT_VERIFIER_OK: '登录成功',
-        ...db.env,
-      });
       // Everything the server logs, at the most verbose level, goes to memory.
       const log = createLogger('trace', { write: (line: string) => void logLines.push(line) });
-      srv = await startServer(config, { log });
+      const env = { SOCKET_PORT: '-1', STUDENT_VERIFIER: 'http', STUDENT_VERIFIER_URL: school.url, STUDENT_VERIFIER_OK: '登录成功' };
+      srv = (await startTestServer(db, { env, log })).server;
     });
     after(async () => {
       await srv?.close();

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { http } from '../../../test/support/clients.js';
-import type { TestDatabase } from '../../../test/support/stoa.js';
-import { loadConfig } from '../../config.js';
+import { startTestServer, type TestDatabase, type TestServer } from '../../../test/support/stoa.js';
 import type { MailMessage, Mailer } from '../../core/mail/types.js';
 import type { Clock, ManualClock } from '../../lib/clock.js';
-import { startServer, type RunningServer } from '../../server.js';
 
 /** A verify test server and the mail it would have sent. */
 export interface VerifyServer {
-  server: RunningServer;
+  server: TestServer['server'];
   baseUrl: string;
   outbox: MailMessage[];
   stop(): Promise<void>;
@@ -21,20 +19,8 @@ export async function startVerifyServer(
 ): Promise<VerifyServer> {
   const outbox: MailMessage[] = [];
   const mailer: Mailer = { kind: 'log', send: async (m) => void outbox.push(m), close: async () => {} };
-  const config = loadConfig({
-    HOST: '127.0.0.1',
-    PORT: '0',
-    SOCKET_PORT: '-1',
-    LOG_LEVEL: 'silent',
-    ARGON2_MEMORY_KIB: '1024',
-    ARGON2_TIME_COST: '1',
-    NODE_ENV: 'test',
-    MAIL_RETRY_BASE_MS: '10',
-    ...db.env,
-    ...options.env,
-  });
-  const server = await startServer(config, { clock: options.clock, mailer });
-  return { server, baseUrl: server.httpUrl, outbox, stop: () => server.close() };
+  const started = await startTestServer(db, { env: { SOCKET_PORT: '-1', MAIL_RETRY_BASE_MS: '10', ...options.env }, clock: options.clock, mailer });
+  return { server: started.server, baseUrl: started.baseUrl, outbox, stop: started.stop };
 }
 
 /** What the steps of one table share. */
