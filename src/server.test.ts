@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { TcpClient, WsClient, http } from '../test/support/clients.js';
+import { eventually } from '../test/support/eventually.js';
 import { testRedisUrl, uniqueRedisPrefix } from '../test/support/services.js';
 import { createTestDatabase, startTestServer, type TestDatabase, type TestServer } from '../test/support/stoa.js';
 
@@ -94,8 +95,7 @@ describe('graceful shutdown', () => {
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 30_000;
-    while (!/tcp chat listening on/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => /tcp chat listening on/.test(output), { timeoutMs: 30_000, intervalMs: 50, what: 'the server to announce its TCP chat port' });
     const httpPort = Number(/http listening on http:\/\/[\d.]+:(\d+)/.exec(output)![1]);
     const tcpPort = Number(/tcp chat listening on [\d.]+:(\d+)/.exec(output)![1]);
 

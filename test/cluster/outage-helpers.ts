@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../support/clients.js';
+import { eventually } from '../support/eventually.js';
 import { servicesRequired } from '../support/services.js';
 
 /** Shared by the outage tests; not a test file itself. */
@@ -14,19 +14,13 @@ export function redisServerBinary(): string | null {
   return null;
 }
 
-/** Resolves once something accepts connections on the port, or throws after `timeoutMs`. */
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await sleep(50);
-  }
-  throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
+/** True when something accepts a connection on the local port right now. */
+function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /**
@@ -51,7 +45,7 @@ export class PrivateRedis {
       stdio: 'ignore',
     });
     this.process = child;
-    await waitForPort(this.port, 5000);
+    await eventually(() => acceptsConnections(this.port), { timeoutMs: 5000, intervalMs: 50, what: `redis-server to listen on port ${this.port}` });
   }
 
   /** Kills the server (as a crash would) and waits until it is gone. */
@@ -117,14 +111,4 @@ export class CuttableProxy {
   close(): Promise<void> {
     return this.cut();
   }
-}
-
-/** Polls `check` every 100 ms until it returns true, or fails after `timeoutMs` naming `what`. */
-export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }

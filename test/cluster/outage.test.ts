@@ -6,7 +6,8 @@ import { uniqueRedisPrefix, testPostgresUrl, createPostgresSchema } from '../sup
 import { createTestDatabase, startTestServer, type TestDatabase, type TestServer } from '../support/stoa.js';
 import { login as webLogin, signup as webSignup } from '../../src/surfaces/accounts/test-helpers.js';
 import { freePort } from '../support/clients.js';
-import { CuttableProxy, eventually, PrivateRedis, redisServerBinary } from './outage-helpers.js';
+import { eventually } from '../support/eventually.js';
+import { CuttableProxy, PrivateRedis, redisServerBinary } from './outage-helpers.js';
 
 /**
  * Dependency outages (cluster issue "Many nodes as one"): while Redis or PostgreSQL is
@@ -29,6 +30,9 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
 }
 
 const redisBinary = redisServerBinary();
+
+/** How long a node may take to recover once its dependency is back, and how often to look. */
+const RECOVERY = { timeoutMs: 15_000, intervalMs: 100 };
 
 describe('Redis outage and recovery', { skip: !redisBinary && 'redis-server not installed' }, () => {
   let redis: PrivateRedis;
@@ -128,14 +132,17 @@ describe('Redis outage and recovery', { skip: !redisBinary && 'redis-server not 
 
   test('Redis back on the same port: the same node recovers without a restart', async () => {
     await redis.start();
-    await eventually('/readyz 200', async () => (await http(stoa.baseUrl, 'GET', '/readyz')).status === 200);
+    await eventually(async () => (await http(stoa.baseUrl, 'GET', '/readyz')).status === 200, { ...RECOVERY, what: '/readyz 200' });
 
     // Redis came back empty: the leases of the open connections are claimed again by the refresh loop.
     const app = stoa.server.app;
-    await eventually('leases re-claimed', async () => {
-      const holders = await Promise.all([1, 2].map((id) => app.state.presence.holderOf(`chat-user:${id}`)));
-      return holders.every((h) => h !== null);
-    });
+    await eventually(
+      async () => {
+        const holders = await Promise.all([1, 2].map((id) => app.state.presence.holderOf(`chat-user:${id}`)));
+        return holders.every((h) => h !== null);
+      },
+      { ...RECOVERY, what: 'leases re-claimed' },
+    );
     const second = await WsClient.connect(stoa.wsUrl);
     assert.equal((await second.request({ type: 'login', username: 'tina', password: 'pw-tina' })).status, 'error_-1');
     second.close();
@@ -145,18 +152,21 @@ describe('Redis outage and recovery', { skip: !redisBinary && 'redis-server not 
     // A broadcast published in the instant before the subscriber's SUBSCRIBE lands is lost
     // (pub/sub keeps nothing), so the probe is repeated until one arrives.
     let attempt = 0;
-    await eventually('a broadcast after recovery reaching the TCP client', async () => {
-      const message = `after-${++attempt}`;
-      const res = await http(stoa.baseUrl, 'POST', '/api/chat', { headers: { authorization: relogin.body.token }, body: { message } });
-      assert.equal(res.status, 200, JSON.stringify(res.body));
-      return (await tcp.next((m) => m.type === 'chat' && m.message === message, 1000)).user === 'hugo';
-    });
+    await eventually(
+      async () => {
+        const message = `after-${++attempt}`;
+        const res = await http(stoa.baseUrl, 'POST', '/api/chat', { headers: { authorization: relogin.body.token }, body: { message } });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        return (await tcp.next((m) => m.type === 'chat' && m.message === message, 1000)).user === 'hugo';
+      },
+      { ...RECOVERY, what: 'a broadcast after recovery reaching the TCP client' },
+    );
     const last = `after-${attempt}`;
     assert.ok(attempt <= 2, `${attempt} broadcasts needed after /readyz said ready`);
     assert.equal((await ws.next((m: Json) => m.type === 'chat' && m.message === last)).user, 'hugo');
 
     await stoa.server.app.jobs.enqueue('outage-probe', { tag: 'after' });
-    await eventually('the job worker running a job after recovery', async () => probed.includes('after'));
+    await eventually(async () => probed.includes('after'), { ...RECOVERY, what: 'the job worker running a job after recovery' });
     assert.deepEqual(strays, [], 'no unhandled rejection or uncaught exception');
   });
 });
@@ -229,7 +239,7 @@ describe('PostgreSQL outage and recovery', async () => {
     }
 
     await proxy.restore();
-    await eventually('/readyz 200', async () => (await http(stoa.baseUrl, 'GET', '/readyz')).status === 200);
+    await eventually(async () => (await http(stoa.baseUrl, 'GET', '/readyz')).status === 200, { ...RECOVERY, what: '/readyz 200' });
     for (const r of requests()) {
       const res = await r.res;
       assert.notEqual(res.status, 503, `${r.name} after restore: ${JSON.stringify(res.body)}`);

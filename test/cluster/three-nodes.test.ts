@@ -7,6 +7,7 @@ import { io, type Socket } from 'socket.io-client';
 import { sampleBody } from '../../src/surfaces/monitor/alerts/test-helpers.js';
 import { TcpClient, WsClient, http, type Json } from '../support/clients.js';
 import { NodeProcess } from '../support/cluster.js';
+import { eventually } from '../support/eventually.js';
 import { createPostgresSchema, testPostgresUrl, testRedisUrl, uniqueRedisPrefix } from '../support/services.js';
 
 const pgUrl = await testPostgresUrl();
@@ -39,18 +40,7 @@ class SioClient {
   async request(message: Json, match: (m: Json) => boolean): Promise<Json> {
     const seen = this.messages.length;
     this.socket.emit('message', message);
-    return until(() => this.messages.slice(seen).find(match), 5000, `reply to ${message.type}`);
-  }
-}
-
-/** Polls `probe` every 50 ms until it returns a value, or fails after `timeoutMs`. */
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    return eventually(() => this.messages.slice(seen).find(match), { timeoutMs: 5000, what: `reply to ${message.type}` });
   }
 }
 
@@ -130,7 +120,7 @@ describe('three nodes on one PostgreSQL and one Redis behave as one server', { s
       receivers.push(
         { name: `tcp${suffix}`, next: (match) => tcp.next(match) },
         { name: `ws${suffix}`, next: (match) => ws.next(match) },
-        { name: `sio${suffix}`, next: (match) => until(() => sio.messages.find(match), 5000, `chat on sio${suffix}`) },
+        { name: `sio${suffix}`, next: (match) => eventually(() => sio.messages.find(match), { timeoutMs: 5000, what: `chat on sio${suffix}` }) },
       );
     }
     const { token } = await sender.request(login('alice'), isLogin);
@@ -176,7 +166,7 @@ describe('three nodes on one PostgreSQL and one Redis behave as one server', { s
       const res = await http(n1().baseUrl, 'POST', '/nfs/resource', { body: sampleBody('amf', cpu) });
       assert.equal(res.status, 200, JSON.stringify(res.body));
     }
-    await until(() => watchers.every((w) => w.alerts.length > 0), 3 * EVAL_S * 1000 + 2000, 'the alert on every node');
+    await eventually(() => watchers.every((w) => w.alerts.length > 0), { timeoutMs: 3 * EVAL_S * 1000 + 2000, what: 'the alert on every node' });
     await sleep(3 * EVAL_S * 1000); // three more ticks: no node may announce it again
     for (const [i, watcher] of watchers.entries()) {
       assert.deepEqual(watcher.alerts.map((a) => [a.s_nf, a.state]), [['amf', 'firing']], `Socket.IO client on n${i + 1}`);
@@ -210,11 +200,14 @@ describe('three nodes on one PostgreSQL and one Redis behave as one server', { s
     const killedAt = Date.now();
     // One try every 500 ms: well inside the login rate limit (10 a minute per user and address).
     const statuses: string[] = [];
-    const reply = await until(async () => {
-      const r = await second.request({ type: 'login', username: 'dora', password: PASSWORD });
-      statuses.push(r.status);
-      return r.status === 'success' ? r : (await sleep(500), undefined);
-    }, (LEASE_S + 2) * 1000, 'the login after the kill').catch((err) => assert.fail(`${err.message}; replies ${statuses}`));
+    const reply = await eventually(
+      async () => {
+        const r = await second.request({ type: 'login', username: 'dora', password: PASSWORD });
+        statuses.push(r.status);
+        return r.status === 'success' && r;
+      },
+      { timeoutMs: (LEASE_S + 2) * 1000, intervalMs: 500, what: 'the login after the kill' },
+    ).catch((err) => assert.fail(`${err.message}; replies ${statuses}`));
     assert.equal(reply.username, 'dora');
     const waited = Date.now() - killedAt;
     assert.ok(waited <= (LEASE_S + 1) * 1000, `freed ${waited} ms after the kill (lease ${LEASE_S} s)`);
@@ -223,7 +216,7 @@ describe('three nodes on one PostgreSQL and one Redis behave as one server', { s
   test('killing the node that runs the alert evaluation moves it to another node within 30 s', async () => {
     const alive = [n2(), n3()];
     const last = (node: NodeProcess) => node.logs('alert evaluation ran').at(-1)?.at ?? 0;
-    await until(() => alive.some((n) => last(n) > Date.now() - 2 * EVAL_S * 1000), 3 * EVAL_S * 1000, 'a recent evaluation');
+    await eventually(() => alive.some((n) => last(n) > Date.now() - 2 * EVAL_S * 1000), { timeoutMs: 3 * EVAL_S * 1000, what: 'a recent evaluation' });
     const runner = alive.reduce((a, b) => (last(a) >= last(b) ? a : b));
     const survivor = alive.find((n) => n !== runner)!;
     const watcher = await SioClient.connect(survivor.baseUrl);
@@ -236,11 +229,12 @@ describe('three nodes on one PostgreSQL and one Redis behave as one server', { s
       const res = await http(survivor.baseUrl, 'POST', '/nfs/resource', { body: sampleBody('smf', cpu) });
       assert.equal(res.status, 200);
     }
-    const alert = await until(() => watcher.alerts.find((a) => a.s_nf === 'smf'), 30_000, `the smf alert from ${survivor.id}`);
+    const alert = await eventually(() => watcher.alerts.find((a) => a.s_nf === 'smf'), { timeoutMs: 30_000, what: `the smf alert from ${survivor.id}` });
     assert.equal(alert.state, 'firing');
     const tookMs = Date.now() - killedAt;
     assert.ok(tookMs < 30_000, `alert ${tookMs} ms after ${runner.id} was killed`);
-    assert.ok(last(survivor) >= killedAt, `${survivor.id} ran the evaluation after ${runner.id} died`);
+    // The alert can arrive before the survivor's log line that reports the evaluation.
+    await eventually(() => last(survivor) >= killedAt, { what: `${survivor.id} to log an evaluation after ${runner.id} died` });
     const history = await http(survivor.baseUrl, 'GET', '/nfs/alerts?s_nf=smf');
     assert.deepEqual(history.body.data.map((r: { state: string }) => r.state), ['firing']);
   });

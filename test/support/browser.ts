@@ -2,6 +2,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { eventually } from './eventually.js';
 import { servicesRequired } from './services.js';
 
 /** Debian's Chromium (`apt-get install chromium`); no browser is ever downloaded. */
@@ -84,18 +85,23 @@ export async function screenshotBothSizes(page: Page, name: string): Promise<str
   return files;
 }
 
-/** Copies console/dist to a temporary folder (for CONSOLE_DIR), so a rebuild elsewhere cannot swap files mid-test. */
-export async function copyBuiltConsole(): Promise<string> {
-  for (let attempt = 0; ; attempt++) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'stoa-console-'));
-    cpSync('console/dist', dir, { recursive: true });
-    const html = existsSync(path.join(dir, 'index.html')) ? readFileSync(path.join(dir, 'index.html'), 'utf8') : '';
-    const assets = [...html.matchAll(/"\/(assets\/[^"]+)"/g)].map((m) => m[1]!);
-    if (assets.length > 0 && assets.every((a) => existsSync(path.join(dir, a)))) return dir;
-    rmSync(dir, { recursive: true, force: true });
-    if (attempt === 10) throw new Error('console/dist is not built (npm run build:console)');
-    await new Promise((r) => setTimeout(r, 500));
-  }
+/** Copies console/dist to a temporary folder, or null (nothing left behind) when the copy misses index.html or an asset it names. */
+function copyConsoleOnce(): string | null {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'stoa-console-'));
+  cpSync('console/dist', dir, { recursive: true });
+  const html = existsSync(path.join(dir, 'index.html')) ? readFileSync(path.join(dir, 'index.html'), 'utf8') : '';
+  const assets = [...html.matchAll(/"\/(assets\/[^"]+)"/g)].map((m) => m[1]!);
+  if (assets.length > 0 && assets.every((a) => existsSync(path.join(dir, a)))) return dir;
+  rmSync(dir, { recursive: true, force: true });
+  return null;
+}
+
+/**
+ * Copies console/dist to a temporary folder (for CONSOLE_DIR), so a rebuild elsewhere cannot
+ * swap files mid-test; a copy taken during a rebuild is taken again.
+ */
+export function copyBuiltConsole(): Promise<string> {
+  return eventually(copyConsoleOnce, { timeoutMs: 5000, intervalMs: 500, what: 'a complete console/dist (npm run build:console)' });
 }
 
 /**

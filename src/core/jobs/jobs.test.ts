@@ -4,6 +4,7 @@ import { after, describe, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pino from 'pino';
+import { eventually } from '../../../test/support/eventually.js';
 import { testRedisUrl, uniqueRedisPrefix } from '../../../test/support/services.js';
 import { createBullJobQueue } from './bullmq-queue.js';
 import { createMemoryJobQueue } from './memory-queue.js';
@@ -63,15 +64,6 @@ function capturingLog(): { log: JobLog; lines: Array<{ level: number; msg: strin
   return { log: pino({ level: 'warn' }, sink), lines };
 }
 
-/** Waits until `check` holds, polling. */
-async function eventually(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
 for (const backend of BACKENDS) {
   describe(`job queue (${backend.kind})`, { skip: backend.skip }, () => {
     /** A node on a fresh store, closed when the test ends. */
@@ -91,7 +83,7 @@ for (const backend of BACKENDS) {
       jobs.register<{ n: number }>('greet', async (payload, info) => void seen.push({ payload, ...info }));
       const id = await jobs.enqueue('greet', { n: 7 });
       await jobs.start();
-      await eventually(() => seen.length === 1, 'the job');
+      await eventually(() => seen.length === 1, { what: 'the job' });
       assert.deepEqual(seen, [{ payload: { n: 7 }, id, attempt: 1 }]);
     });
 
@@ -107,7 +99,7 @@ for (const backend of BACKENDS) {
       });
       await jobs.start();
       await jobs.enqueue('flaky', { secret: 'code-123456' }, { attempts: 5, backoffMs: 40 });
-      await eventually(() => done, 'the fourth try');
+      await eventually(() => done, { what: 'the fourth try' });
       assert.equal(times.length, 4);
       const gaps = times.slice(1).map((at, i) => at - times[i]!);
       gaps.forEach((gap, i) => assert.ok(gap >= 40 * 2 ** i - 5, `gap ${i} was ${gap} ms: ${gaps}`));
@@ -127,7 +119,7 @@ for (const backend of BACKENDS) {
       });
       await jobs.start();
       await jobs.enqueue('doomed', { to: 'someone@example.com' }, { attempts: 3, backoffMs: 10 });
-      await eventually(() => lines.some((l) => l.level === 50), 'the final error');
+      await eventually(() => lines.some((l) => l.level === 50), { what: 'the final error' });
       await sleep(100);
       assert.equal(calls, 3);
       const final = lines.find((l) => l.level === 50)!;
@@ -146,7 +138,7 @@ for (const backend of BACKENDS) {
       });
       await jobs.start();
       await jobs.enqueue('refused', {}, { attempts: 5, backoffMs: 10 });
-      await eventually(() => lines.some((l) => l.level === 50), 'the final error');
+      await eventually(() => lines.some((l) => l.level === 50), { what: 'the final error' });
       await sleep(100);
       assert.equal(calls, 1);
     });
@@ -161,11 +153,11 @@ for (const backend of BACKENDS) {
       assert.equal(again, first);
       assert.notEqual(other, first);
       await jobs.start();
-      await eventually(() => runs.length === 2, 'both ids');
+      await eventually(() => runs.length === 2, { what: 'both ids' });
       assert.deepEqual(runs.sort(), ['a', 'c']);
       await sleep(50);
       await jobs.enqueue('once', { v: 'd' }, { jobId: 'user-1' });
-      await eventually(() => runs.length === 3, 'the id queued again');
+      await eventually(() => runs.length === 3, { what: 'the id queued again' });
     });
 
     test('runs at most `concurrency` jobs of one name at a time', async (t) => {
@@ -181,7 +173,7 @@ for (const backend of BACKENDS) {
       }, { concurrency: 2 });
       for (let i = 0; i < 6; i++) await jobs.enqueue('busy', { i });
       await jobs.start();
-      await eventually(() => finished === 6, 'six jobs');
+      await eventually(() => finished === 6, { what: 'six jobs' });
       assert.equal(peak, 2);
     });
 
@@ -194,7 +186,7 @@ for (const backend of BACKENDS) {
       });
       await jobs.schedule('tick', 40);
       await jobs.start();
-      await eventually(() => ticks >= 3, 'three ticks');
+      await eventually(() => ticks >= 3, { what: 'three ticks' });
     });
 
     test('close waits for the running job', async (t) => {
@@ -208,7 +200,7 @@ for (const backend of BACKENDS) {
       });
       await jobs.enqueue('slow', {});
       await jobs.start();
-      await eventually(() => started, 'the job to start');
+      await eventually(() => started, { what: 'the job to start' });
       await jobs.close();
       assert.equal(finished, true);
       await assert.rejects(jobs.enqueue('slow', {}), /closed/);
@@ -229,7 +221,7 @@ for (const backend of BACKENDS) {
         b.register('hand-over', async (payload) => void seen.push(payload));
         await b.start();
         await a.enqueue('hand-over', { from: 'a' });
-        await eventually(() => seen.length === 1, 'the job on node b');
+        await eventually(() => seen.length === 1, { what: 'the job on node b' });
         assert.deepEqual(seen, [{ from: 'a' }]);
       });
 

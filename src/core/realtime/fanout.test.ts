@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { TcpClient, WsClient, http, type Json } from '../../../test/support/clients.js';
+import { eventually } from '../../../test/support/eventually.js';
 import { createTestDatabase, startTestServer, type TestDatabase, type TestServer } from '../../../test/support/stoa.js';
 
 /** Generous limits so hundreds of accounts can sign up and log in from one address. */
@@ -50,15 +50,6 @@ async function drain(client: Client): Promise<Json[]> {
   const taken: Json[] = [];
   for (let i = 0; i < count; i++) taken.push(await client.next());
   return taken;
-}
-
-/** Polls until `check` holds or fails the test after `timeoutMs`. */
-async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 describe('fan-out to many clients', () => {
@@ -161,8 +152,7 @@ describe('a client that does not read', () => {
           }
           return seen.every((ids) => ids.size === sent);
         },
-        `every reader to get messages ${first}-${sent - 1}`,
-        10_000,
+        { timeoutMs: 10_000, what: `every reader to get messages ${first}-${sent - 1}` },
       );
       worstLagMs = Math.max(worstLagMs, Date.now() - postedAt);
       if (droppedAfter >= 0) break;
@@ -175,7 +165,7 @@ describe('a client that does not read', () => {
 
     // The silent client got less than everything, then the end of the stream.
     silent.socket.resume();
-    await eventually(() => silent.inbox.closed, 'the silent client to see its connection closed', 10_000);
+    await eventually(() => silent.inbox.closed, { timeoutMs: 10_000, what: 'the silent client to see its connection closed' });
     const got = silent.inbox.pending().filter(isBroadcast).length;
     assert.ok(got < sent, `the silent client received ${got} of ${sent}`);
     t.diagnostic(`silent client dropped within ${droppedAfter} messages, it received ${got}; worst reader lag after a batch ${worstLagMs} ms`);
@@ -217,7 +207,7 @@ describe('a reconnect storm', () => {
     for (const a of attempts) if (a.status === 'fulfilled') clients.push(a.value);
     assert.deepEqual(failures, [], `${failures.length} of ${STORM} connections failed`);
     assert.ok(connectedMs < 10_000, `connecting took ${connectedMs.toFixed(0)} ms`);
-    await eventually(() => server.server.app.hub.size === STORM, `the server to hold ${STORM} connections`, 10_000);
+    await eventually(() => server.server.app.hub.size === STORM, { timeoutMs: 10_000, what: `the server to hold ${STORM} connections` });
     const acceptedMs = performance.now() - started;
 
     const heartbeats = await Promise.all(

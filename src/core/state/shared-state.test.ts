@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from '../../../test/support/eventually.js';
 import { testRedisUrl, uniqueRedisPrefix } from '../../../test/support/services.js';
 import { systemClock } from '../../lib/clock.js';
 import { createMemoryState } from './memory-state.js';
@@ -39,15 +40,6 @@ const BACKENDS: Backend[] = [
     },
   },
 ];
-
-/** Waits until `check` holds, polling; real Redis delivers asynchronously. */
-async function eventually(check: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 for (const backend of BACKENDS) {
   describe(`shared state (${backend.kind})`, { skip: backend.skip }, () => {
@@ -185,7 +177,7 @@ for (const backend of BACKENDS) {
         const stopSecond = await state.pubsub.subscribe('room', (m) => second.push(m));
         await peer.pubsub.publish('room', 'hello');
         await state.pubsub.publish('room', 'again');
-        await eventually(() => first.length === 2 && second.length === 2, 'both handlers');
+        await eventually(() => first.length === 2 && second.length === 2, { what: 'both handlers' });
         assert.deepEqual(first, ['hello', 'again']);
         assert.deepEqual(second, ['hello', 'again']);
         await stopFirst();
@@ -200,7 +192,7 @@ for (const backend of BACKENDS) {
         await stopLeaving();
         await stopLeaving();
         await state.pubsub.publish('news', 'one');
-        await eventually(() => staying.length === 1, 'the staying handler');
+        await eventually(() => staying.length === 1, { what: 'the staying handler' });
         assert.deepEqual(leaving, []);
         await stopStaying();
         await state.pubsub.publish('news', 'two');
@@ -215,7 +207,7 @@ for (const backend of BACKENDS) {
         const stopB = await state.pubsub.subscribe('chan-b', (m) => b.push(m));
         await peer.pubsub.publish('chan-a', 'for a');
         await peer.pubsub.publish('chan-b', 'for b');
-        await eventually(() => a.length === 1 && b.length === 1, 'one message each');
+        await eventually(() => a.length === 1 && b.length === 1, { what: 'one message each' });
         assert.deepEqual(a, ['for a']);
         assert.deepEqual(b, ['for b']);
         await stopA();
@@ -229,7 +221,7 @@ for (const backend of BACKENDS) {
         });
         const stopGood = await state.pubsub.subscribe('fragile', (m) => got.push(m));
         await state.pubsub.publish('fragile', 'still here');
-        await eventually(() => got.length === 1, 'the good handler');
+        await eventually(() => got.length === 1, { what: 'the good handler' });
         await stopBad();
         await stopGood();
       });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { http, TcpClient, WsClient, type Json } from '../../../test/support/clients.js';
+import { eventually } from '../../../test/support/eventually.js';
 import { createTestDatabase, dialects, startTestServer, type TestDatabase, type TestServer } from '../../../test/support/stoa.js';
-import { closeAndSettle, DEFAULT_AVATAR, HEX32, loginHttp, postChat, registerUser, reply, waitUntil, type ChatClient } from './test-helpers.js';
+import { closeAndSettle, DEFAULT_AVATAR, HEX32, loginHttp, postChat, registerUser, reply, type ChatClient } from './test-helpers.js';
 import { chatRoom } from './room.js';
 
 /** What the console adds to chat: a chat token from the web JWT, socket login by token, and presence. */
@@ -128,7 +129,7 @@ for (const d of await dialects()) {
       // Logging out ends the subscription with the membership.
       const seen = a.inbox.pending().filter(isPresence).length;
       assert.equal((await a.request({ type: 'logout', token: tokenA }, (m) => m.type === 'logout')).status, 'success');
-      await waitUntil(() => !chatRoom(srv.server.app).online().includes('cona'), 'cona to leave the roster');
+      await eventually(() => !chatRoom(srv.server.app).online().includes('cona'), { what: 'cona to leave the roster' });
       await closeAndSettle(srv, c);
       await new Promise((r) => setTimeout(r, 250));
       assert.equal(a.inbox.pending().filter(isPresence).length, seen);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { http, TcpClient, WsClient, type Json } from '../../../test/support/clients.js';
+import { eventually } from '../../../test/support/eventually.js';
 import type { TestServer } from '../../../test/support/stoa.js';
 import type { HubConnection } from '../../core/realtime/connection.js';
 
@@ -75,21 +76,12 @@ export function nextBroadcast(client: ChatClient): Promise<Json> {
   return client.next((m) => m.type === 'chat' && m.status === undefined);
 }
 
-/** Polls until `check` holds, failing with `what` after the timeout. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
 /** Closes a client and waits until the server has forgotten its connection (and freed its user). */
 export async function closeAndSettle(srv: TestServer, client: ChatClient): Promise<void> {
   const before = srv.server.app.hub.size;
   client.close();
   await client.closed;
-  await waitUntil(() => srv.server.app.hub.size < before, 'the server to drop the connection');
+  await eventually(() => srv.server.app.hub.size < before, { what: 'the server to drop the connection' });
   await sleep(10);
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { io, type Socket } from 'socket.io-client';
 import { WsClient, http } from '../../../../test/support/clients.js';
+import { eventually } from '../../../../test/support/eventually.js';
 import { dialects } from '../../../../test/support/stoa.js';
 import { evaluateAlerts } from './evaluator.js';
 import { SmtpSink, sampleBody, startAlertScene, type AlertScene } from './test-helpers.js';
@@ -119,7 +120,7 @@ for (const dialect of await dialects()) {
         JSON.stringify({ message: 'CPU usage back to normal', average_cpu: 40, s_nf: 'amf', state: 'resolved', rule: 'cpu_high', at: new Date(scene.clock.now()).toISOString() }),
       );
       assert.equal((await ws!.next((m) => m.topic === 'alerts')).state, 'resolved');
-      for (let i = 0; i < 100 && smtp.mails.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      await eventually(() => smtp.mails.length >= 2, { what: 'the resolved mail' });
       assert.match(smtp.mails[1]!.raw, /^Subject: \[Stoa\] Resolved: CPU usage back to normal on amf\r?$/m);
     });
 

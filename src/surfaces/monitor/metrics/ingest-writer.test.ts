@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { http } from '../../../../test/support/clients.js';
+import { eventually } from '../../../../test/support/eventually.js';
 import { dialects } from '../../../../test/support/stoa.js';
 import { ManualClock } from '../../../lib/clock.js';
 import { sqliteWindowAverages, windowAveragesByNf } from '../alerts/repo.js';
@@ -108,9 +109,11 @@ for (const d of await dialects()) {
         native.transaction(() => {
           for (let i = 0; i < 20_000; i++) insert.run(clock.now());
         })();
-        const deadline = Date.now() + 5000;
-        while (fileSize() === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-        assert.ok(fileSize() > before, 'the writer thread copied them into the database file within its interval');
+        await eventually(() => fileSize() > before, {
+          timeoutMs: 5000,
+          intervalMs: 100,
+          what: 'the writer thread to copy them into the database file within its interval',
+        });
       });
     }
 
