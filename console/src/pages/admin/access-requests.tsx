@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { errorMessage, NetworkError, request } from '../../api/http.js';
 import { webAuth } from '../../api/session.js';
 import { Card, Notice } from '../../ui/components.js';
+import { DataTable } from '../../ui/table.js';
 
 /** One row of `GET /user/access-requests`. */
 interface AccessRequest {
@@ -60,41 +61,35 @@ export function AccessRequests(props: { onDecided: () => void }) {
         {status}
       </p>
       {status && <p class="muted" aria-hidden="true">{status}</p>}
-      {rows === null && !error && <p class="muted">Loading…</p>}
-      {rows && rows.length === 0 && <p class="muted">No requests are waiting.</p>}
-      {rows && rows.length > 0 && (
-        <div class="table-wrap">
-          <table class="requests stack-table">
-            <thead>
-              <tr>
-                <th scope="col">User</th>
-                <th scope="col">Level asked</th>
-                <th scope="col">Asked</th>
-                <th scope="col">
-                  <span class="sr-only">Decision</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((row) => (
-                <tr key={row.id}>
-                  <td data-label="User">{row.s_name}</td>
-                  <td data-label="Level asked">{row.requested_level}</td>
-                  <td data-label="Asked">{when(row.created_at)}</td>
-                  <td class="actions">
-                    <button type="button" disabled={busy === row.id} onClick={() => void decide(row, 'approve')} aria-label={`Approve level ${row.requested_level} for ${row.s_name}`}>
-                      Approve
-                    </button>
-                    <button type="button" class="secondary" disabled={busy === row.id} onClick={() => void decide(row, 'reject')} aria-label={`Reject the request of ${row.s_name}`}>
-                      Reject
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        class="requests"
+        stackOnPhones
+        caption="Access requests waiting for a decision"
+        columns={[
+          { header: 'User', cell: (row) => row.s_name },
+          { header: 'Level asked', cell: (row) => row.requested_level },
+          { header: 'Asked', cell: (row) => when(row.created_at) },
+          {
+            header: 'Decision',
+            headerHidden: true,
+            cellClass: 'actions',
+            cell: (row) => (
+              <>
+                <button type="button" disabled={busy === row.id} onClick={() => void decide(row, 'approve')} aria-label={`Approve level ${row.requested_level} for ${row.s_name}`}>
+                  Approve
+                </button>
+                <button type="button" class="secondary" disabled={busy === row.id} onClick={() => void decide(row, 'reject')} aria-label={`Reject the request of ${row.s_name}`}>
+                  Reject
+                </button>
+              </>
+            ),
+          },
+        ]}
+        rows={rows}
+        rowKey={(row) => row.id}
+        empty="No requests are waiting."
+        loading={rows === null && !error}
+      />
     </Card>
   );
 }

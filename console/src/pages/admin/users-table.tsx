@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { errorMessage, NetworkError, request } from '../../api/http.js';
 import { session, webAuth } from '../../api/session.js';
 import { Card, Field, Notice } from '../../ui/components.js';
+import { DataTable } from '../../ui/table.js';
 import { LevelEditor } from './level-editor.js';
 
 /** One row of `GET /user/admin/users`. */
@@ -72,35 +73,29 @@ export function UsersTable(props: { reloadKey: number }) {
             {data.total === 1 ? '1 user' : `${data.total} users`}
             {query && ` matching “${query}”`}
           </p>
-          <div class="table-wrap">
-            <table class="users stack-table">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">E-mail</th>
-                  <th scope="col">Phone</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Level</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.users.map((user) => (
-                  <tr key={user.id}>
-                    <td data-label="Name">
-                      {user.s_name}
-                      {user.status === 'pending' && <span class="badge bad">not activated</span>}
-                    </td>
-                    <td data-label="E-mail">{user.s_email ?? '—'}</td>
-                    <td data-label="Phone">{user.s_phone ?? '—'}</td>
-                    <td data-label="Created">{new Date(user.created_at).toLocaleDateString()}</td>
-                    <td data-label="Level">
-                      <LevelEditor user={user} self={user.id === me} onSaved={(message) => setStatus(message)} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            class="users"
+            stackOnPhones
+            caption="Users"
+            columns={[
+              {
+                header: 'Name',
+                cell: (user) => (
+                  <>
+                    {user.s_name}
+                    {user.status === 'pending' && <span class="badge bad">not activated</span>}
+                  </>
+                ),
+              },
+              { header: 'E-mail', cell: (user) => user.s_email ?? '—' },
+              { header: 'Phone', cell: (user) => user.s_phone ?? '—' },
+              { header: 'Created', cell: (user) => new Date(user.created_at).toLocaleDateString() },
+              { header: 'Level', cell: (user) => <LevelEditor user={user} self={user.id === me} onSaved={(message) => setStatus(message)} /> },
+            ]}
+            rows={data.users}
+            rowKey={(user) => user.id}
+            empty={query ? `No user matches “${query}”.` : 'No users yet.'}
+          />
           <nav class="pager" aria-label="User pages">
             <button type="button" class="secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>
               Previous

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { fetchRules, saveRules, type AlertRule } from '../../api/monitor.js';
 import { isAdmin } from '../../api/session.js';
 import { Card, Notice } from '../../ui/components.js';
+import { DataTable } from '../../ui/table.js';
 import { RuleForm } from './rule-form.js';
 
 /** The alert rules: a table for everyone, editing and new rules for admins (`PUT /nfs/alert-rules`). */
@@ -29,42 +30,27 @@ export function AlertRules() {
     <Card title="Alert rules" class="alert-rules">
       {error && <Notice kind="error">Could not load the alert rules: {error}</Notice>}
       {saved && <Notice kind="success">{saved}</Notice>}
-      {rules && (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Rule</th>
-                <th scope="col">Condition</th>
-                <th scope="col">For / repeat</th>
-                <th scope="col">State</th>
-                {admin && <th scope="col"><span class="sr-only">Actions</span></th>}
-              </tr>
-            </thead>
-            <tbody>
-              {rules.map((r) => (
-                <tr key={r.name}>
-                  <td>{r.name}</td>
-                  <td>
-                    avg {r.field} over {r.window_s} s &gt; {r.threshold} (clears below {r.clear_threshold})
-                  </td>
-                  <td>
-                    {r.for_s} s / {r.repeat_s} s
-                  </td>
-                  <td>{r.enabled ? <span class="badge good">enabled</span> : <span class="badge">disabled</span>}</td>
-                  {admin && (
-                    <td>
-                      <button type="button" class="secondary" onClick={() => (setSaved(null), setEditing(r))} aria-label={`Edit rule ${r.name}`}>
-                        Edit
-                      </button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        caption="Alert rules"
+        columns={[
+          { header: 'Rule', cell: (r) => r.name },
+          { header: 'Condition', cell: (r) => `avg ${r.field} over ${r.window_s} s > ${r.threshold} (clears below ${r.clear_threshold})` },
+          { header: 'For / repeat', cell: (r) => `${r.for_s} s / ${r.repeat_s} s` },
+          { header: 'State', cell: (r) => (r.enabled ? <span class="badge good">enabled</span> : <span class="badge">disabled</span>) },
+          admin && {
+            header: 'Actions',
+            headerHidden: true,
+            cell: (r) => (
+              <button type="button" class="secondary" onClick={() => (setSaved(null), setEditing(r))} aria-label={`Edit rule ${r.name}`}>
+                Edit
+              </button>
+            ),
+          },
+        ]}
+        rows={rules}
+        rowKey={(r) => r.name}
+        empty="No alert rules yet."
+      />
       {admin && rules && editing === null && (
         <button type="button" class="secondary" onClick={() => (setSaved(null), setEditing('new'))}>
           New rule

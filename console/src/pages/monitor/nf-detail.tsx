@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import { fetchLatest, fetchStats, NUMERIC_FIELDS, type NfStats } from '../../api/monitor.js';
+import { fetchLatest, fetchStats, NUMERIC_FIELDS, type FieldStats, type NfStats } from '../../api/monitor.js';
 import { Card, Notice } from '../../ui/components.js';
+import { DataTable } from '../../ui/table.js';
 import { NfCharts, rangeWords } from './nf-charts.js';
 import { num } from './use-ticker.js';
 
@@ -12,6 +13,9 @@ const LABELS: Record<string, string> = {
 
 /** The measurements shown first in the latest-values strip. */
 const HEADLINE = ['s_cpu', 's_memory', 's_disk', 's_load', 's_traffic', 's_error'];
+
+/** One row of the stats table; a measurement without samples has no numbers. */
+type MeasurementStats = { field: string } & Partial<FieldStats>;
 
 /** One NF: its newest sample, CPU and memory charts, and stats over the chosen range. */
 export function NfDetail(props: { nf: string; rangeS: number; tick: number }) {
@@ -57,41 +61,22 @@ export function NfDetail(props: { nf: string; rangeS: number; tick: number }) {
       )}
       <NfCharts nf={nf} rangeS={rangeS} tick={tick} />
       <h3>Stats, {rangeWords(rangeS)}</h3>
-      {stats ? (
-        <div class="table-wrap">
-          <table class="stats">
-            <caption class="sr-only">
-              Average, minimum, maximum and last value of each measurement of {nf}, {rangeWords(rangeS)}, over {stats.count} samples
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Measurement</th>
-                <th scope="col">Average</th>
-                <th scope="col">Min</th>
-                <th scope="col">Max</th>
-                <th scope="col">Last</th>
-              </tr>
-            </thead>
-            <tbody>
-              {NUMERIC_FIELDS.map((f) => {
-                const s = stats.fields[f];
-                return (
-                  <tr key={f}>
-                    <th scope="row">{LABELS[f]}</th>
-                    <td>{num(s?.avg)}</td>
-                    <td>{num(s?.min)}</td>
-                    <td>{num(s?.max)}</td>
-                    <td>{num(s?.last)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-          <p class="muted">{stats.count} samples</p>
-        </div>
-      ) : (
-        !error && <p class="muted">Loading…</p>
-      )}
+      <DataTable
+        class="stats"
+        caption={stats && `Average, minimum, maximum and last value of each measurement of ${nf}, ${rangeWords(rangeS)}, over ${stats.count} samples`}
+        columns={[
+          { header: 'Measurement', rowHeader: true, cell: (row) => LABELS[row.field] },
+          { header: 'Average', align: 'end', cell: (row) => num(row.avg) },
+          { header: 'Min', align: 'end', cell: (row) => num(row.min) },
+          { header: 'Max', align: 'end', cell: (row) => num(row.max) },
+          { header: 'Last', align: 'end', cell: (row) => num(row.last) },
+        ]}
+        rows={stats && NUMERIC_FIELDS.map((field): MeasurementStats => ({ field, ...stats.fields[field] }))}
+        rowKey={(row) => row.field}
+        empty="No measurements to show."
+        loading={!stats && !error}
+      />
+      {stats && <p class="muted">{stats.count} samples</p>}
     </Card>
   );
 }

@@ -1,5 +1,6 @@
 import { formatDuration, type StudyStats } from '../../api/study.js';
 import { Chart } from '../../ui/chart.js';
+import { DataTable } from '../../ui/table.js';
 
 const minutes = (s: number) => Math.round((s / 60) * 10) / 10;
 
@@ -27,25 +28,16 @@ export function StudyDayChart(props: { stats: StudyStats | null }) {
           />
           <details class="study-numbers">
             <summary>Show the numbers</summary>
-            <div class="table-wrap">
-              <table>
-                <caption class="sr-only">Time studied per day (UTC dates)</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Day</th>
-                    <th scope="col">Time studied</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {[...stats.by_day].reverse().map((d) => (
-                    <tr key={d.date}>
-                      <td>{d.date}</td>
-                      <td>{formatDuration(d.total_s)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption="Time studied per day (UTC dates)"
+              columns={[
+                { header: 'Day', cell: (day) => day.date },
+                { header: 'Time studied', cell: (day) => formatDuration(day.total_s) },
+              ]}
+              rows={[...stats.by_day].reverse()}
+              rowKey={(day) => day.date}
+              empty="No days to show."
+            />
           </details>
         </>
       )}

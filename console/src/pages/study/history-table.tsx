@@ -1,4 +1,5 @@
 import { formatDuration, parseStudyTime, showStudyTime, type StudyPage } from '../../api/study.js';
+import { DataTable } from '../../ui/table.js';
 
 function pageNumber(page: StudyPage): number {
   const link = page.next ?? page.prev;
@@ -13,33 +14,19 @@ export function StudyHistory(props: { page: StudyPage | null; loading: boolean; 
   return (
     <section class="card study-history" aria-labelledby="study-history-h" aria-busy={props.loading}>
       <h2 id="study-history-h">History{page && <span class="muted"> ({page.count} sessions)</span>}</h2>
-      {!page ? (
-        <p class="muted">{props.loading ? 'Loading…' : 'No history to show.'}</p>
-      ) : page.studys.length === 0 ? (
-        <p class="muted">No sessions yet.</p>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <caption class="sr-only">Study sessions, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Started</th>
-                <th scope="col">Ended</th>
-                <th scope="col">Duration</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.studys.map((s) => (
-                <tr key={s.id} data-study={s.id}>
-                  <td>{showStudyTime(s.start_time)}</td>
-                  <td>{s.end_time ? showStudyTime(s.end_time) : <span class="badge good">in progress</span>}</td>
-                  <td>{s.end_time ? formatDuration((parseStudyTime(s.end_time) - parseStudyTime(s.start_time)) / 1000) : '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        caption="Study sessions, newest first"
+        columns={[
+          { header: 'Started', cell: (study) => showStudyTime(study.start_time) },
+          { header: 'Ended', cell: (study) => (study.end_time ? showStudyTime(study.end_time) : <span class="badge good">in progress</span>) },
+          { header: 'Duration', cell: (study) => (study.end_time ? formatDuration((parseStudyTime(study.end_time) - parseStudyTime(study.start_time)) / 1000) : '—') },
+        ]}
+        rows={page?.studys ?? null}
+        rowKey={(study) => study.id}
+        empty="No sessions yet."
+        loading={props.loading}
+      />
+      {!page && !props.loading && <p class="muted">No history to show.</p>}
       {page && (page.prev || page.next) && (
         <nav class="study-pager" aria-label="History pages">
           <button type="button" class="secondary" disabled={!page.prev || props.loading} onClick={() => page.prev && props.onFollow(page.prev)}>
