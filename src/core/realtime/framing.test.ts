@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TcpClient } from '../../../test/support/clients.js';
+import { eventually } from '../../../test/support/eventually.js';
 import { createTestDatabase, startTestServer, type TestDatabase, type TestServer } from '../../../test/support/stoa.js';
 
 /**
@@ -112,11 +113,7 @@ describe('TCP framing over a real socket', () => {
     assert.equal(reply.type, 'error');
     assert.equal(reply.status, 'error');
     assert.equal(typeof reply.message, 'string');
-    const deadline = Date.now() + 3000;
-    while (!client.inbox.closed) {
-      if (Date.now() > deadline) assert.fail('connection still open 3 s after the error');
-      await sleep(10);
-    }
+    await eventually(() => client.inbox.closed, { timeoutMs: 3000, what: 'the connection to close after the error' });
     assert.deepEqual(client.inbox.pending(), [], 'nothing after the error');
   });
 

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '../../../test/support/eventually.js';
 import { testRedisUrl, uniqueRedisPrefix } from '../../../test/support/services.js';
-import { systemClock } from '../../lib/clock.js';
+import { ManualClock } from '../../lib/clock.js';
 import { createMemoryState } from './memory-state.js';
 import { createRedisState } from './redis-state.js';
 import type { SharedState } from './types.js';
@@ -17,7 +17,15 @@ interface Backend {
   kind: SharedState['kind'];
   skip: string | false;
   open(): [SharedState, SharedState];
+  /** Lets `ms` of the backend's time pass: the memory backend's clock is moved, Redis's TTLs run in real time. */
+  wait(ms: number): Promise<void>;
+  /** A duration as given to this backend: Redis's are stretched so that a busy machine cannot outrun them. */
+  ms(n: number): number;
 }
+
+/** How much longer Redis's real-time TTLs and waits are than the memory backend's. */
+const REDIS_STRETCH = 3;
+const memoryClock = new ManualClock();
 
 // Under CI=true this throws when Redis is down, which fails the file instead of skipping.
 const redisUrl = await testRedisUrl();
@@ -27,9 +35,11 @@ const BACKENDS: Backend[] = [
     kind: 'memory',
     skip: false,
     open: () => {
-      const state = createMemoryState(systemClock);
+      const state = createMemoryState(memoryClock);
       return [state, state];
     },
+    wait: async (ms) => memoryClock.advance(ms),
+    ms: (n) => n,
   },
   {
     kind: 'redis',
@@ -38,6 +48,8 @@ const BACKENDS: Backend[] = [
       const prefix = uniqueRedisPrefix();
       return [createRedisState({ url: redisUrl!, prefix }), createRedisState({ url: redisUrl!, prefix })];
     },
+    wait: (ms) => sleep(ms * REDIS_STRETCH),
+    ms: (n) => n * REDIS_STRETCH,
   },
 ];
 
@@ -45,6 +57,7 @@ for (const backend of BACKENDS) {
   describe(`shared state (${backend.kind})`, { skip: backend.skip }, () => {
     let state: SharedState;
     let peer: SharedState;
+    const { wait, ms } = backend;
 
     before(async () => {
       [state, peer] = backend.open();
@@ -63,20 +76,20 @@ for (const backend of BACKENDS) {
     describe('key-value', () => {
       test('get returns what set stored, until the TTL runs out', async () => {
         assert.equal(await state.kv.get('missing'), null);
-        await state.kv.set('greeting', 'hello', 100);
+        await state.kv.set('greeting', 'hello', ms(100));
         assert.equal(await peer.kv.get('greeting'), 'hello');
-        await state.kv.set('greeting', 'hi', 100);
+        await state.kv.set('greeting', 'hi', ms(100));
         assert.equal(await state.kv.get('greeting'), 'hi');
-        await sleep(150);
+        await wait(150);
         assert.equal(await state.kv.get('greeting'), null);
       });
 
       test('setIfAbsent stores only once until the key expires', async () => {
-        assert.equal(await state.kv.setIfAbsent('once', 'first', 80), true);
-        assert.equal(await peer.kv.setIfAbsent('once', 'second', 80), false);
+        assert.equal(await state.kv.setIfAbsent('once', 'first', ms(80)), true);
+        assert.equal(await peer.kv.setIfAbsent('once', 'second', ms(80)), false);
         assert.equal(await state.kv.get('once'), 'first');
-        await sleep(120);
-        assert.equal(await state.kv.setIfAbsent('once', 'third', 80), true);
+        await wait(120);
+        assert.equal(await state.kv.setIfAbsent('once', 'third', ms(80)), true);
         assert.equal(await state.kv.get('once'), 'third');
       });
 
@@ -96,8 +109,8 @@ for (const backend of BACKENDS) {
       });
 
       test('take of an expired key returns null', async () => {
-        await state.kv.set('stale', 'x', 60);
-        await sleep(100);
+        await state.kv.set('stale', 'x', ms(60));
+        await wait(100);
         assert.equal(await state.kv.take('stale'), null);
       });
 
@@ -109,14 +122,14 @@ for (const backend of BACKENDS) {
       });
 
       test('increment creates at 1 with the TTL and does not extend it', async () => {
-        assert.equal(await state.kv.increment('counter', 150), 1);
-        await sleep(80);
-        assert.equal(await peer.kv.increment('counter', 150), 2);
+        assert.equal(await state.kv.increment('counter', ms(150)), 1);
+        await wait(80);
+        assert.equal(await peer.kv.increment('counter', ms(150)), 2);
         const left = await state.kv.ttlMs('counter');
-        assert.ok(left !== null && left > 0 && left <= 75, `ttl ${left} was extended`);
-        await sleep(100);
+        assert.ok(left !== null && left > 0 && left <= ms(75), `ttl ${left} was extended`);
+        await wait(100);
         assert.equal(await state.kv.get('counter'), null);
-        assert.equal(await state.kv.increment('counter', 150), 1);
+        assert.equal(await state.kv.increment('counter', ms(150)), 1);
       });
 
       test('50 concurrent increments end at 50', async () => {
@@ -196,7 +209,7 @@ for (const backend of BACKENDS) {
         assert.deepEqual(leaving, []);
         await stopStaying();
         await state.pubsub.publish('news', 'two');
-        await sleep(50);
+        await sleep(50); // real time: a delivery that should not come has had the chance to
         assert.deepEqual(staying, ['one']);
       });
 
@@ -237,30 +250,30 @@ for (const backend of BACKENDS) {
       });
 
       test('an expired lease is free again', async () => {
-        assert.equal(await state.presence.claim('user:2', 'conn-a', 60), true);
-        await sleep(100);
+        assert.equal(await state.presence.claim('user:2', 'conn-a', ms(60)), true);
+        await wait(100);
         assert.equal(await state.presence.holderOf('user:2'), null);
         assert.equal(await peer.presence.claim('user:2', 'conn-b', 5000), true);
         assert.equal(await state.presence.holderOf('user:2'), 'conn-b');
       });
 
       test('only the holder refreshes, which extends the lease', async () => {
-        await state.presence.claim('user:3', 'conn-a', 100);
+        await state.presence.claim('user:3', 'conn-a', ms(100));
         assert.equal(await peer.presence.refresh('user:3', 'conn-b', 5000), false);
         assert.equal(await state.presence.refresh('user:missing', 'conn-a', 5000), false);
-        await sleep(60);
-        assert.equal(await state.presence.refresh('user:3', 'conn-a', 150), true);
-        await sleep(70);
+        await wait(60);
+        assert.equal(await state.presence.refresh('user:3', 'conn-a', ms(150)), true);
+        await wait(70);
         assert.equal(await state.presence.holderOf('user:3'), 'conn-a', 'refresh extended the lease');
-        await sleep(120);
+        await wait(120);
         assert.equal(await state.presence.holderOf('user:3'), null);
       });
 
       test('refreshMany extends the leases still held and leaves the rest alone', async () => {
-        await state.presence.claim('many:1', 'conn-a', 600);
-        await state.presence.claim('many:2', 'conn-a', 600);
-        await state.presence.claim('many:3', 'conn-b', 600);
-        await sleep(150);
+        await state.presence.claim('many:1', 'conn-a', ms(600));
+        await state.presence.claim('many:2', 'conn-a', ms(600));
+        await state.presence.claim('many:3', 'conn-b', ms(600));
+        await wait(150);
         const lost = await peer.presence.refreshMany(
           [
             { key: 'many:1', holder: 'conn-a' },
@@ -272,7 +285,7 @@ for (const backend of BACKENDS) {
         );
         assert.deepEqual(lost, ['many:3', 'many:4'], 'the keys not held are reported');
         assert.deepEqual(await state.presence.refreshMany([], 5000), []);
-        await sleep(600);
+        await wait(600);
         assert.equal(await state.presence.holderOf('many:1'), 'conn-a');
         assert.equal(await state.presence.holderOf('many:2'), 'conn-a');
         assert.equal(await state.presence.holderOf('many:3'), null, 'not ours: not refreshed');
@@ -291,12 +304,12 @@ for (const backend of BACKENDS) {
 
       test('countSeen counts members within their TTL', async () => {
         assert.equal(await state.presence.countSeen('stream:1'), 0);
-        await state.presence.markSeen('stream:1', 'viewer-a', 80);
+        await state.presence.markSeen('stream:1', 'viewer-a', ms(80));
         await peer.presence.markSeen('stream:1', 'viewer-b', 5000);
         await state.presence.markSeen('stream:1', 'viewer-b', 5000);
         await state.presence.markSeen('stream:2', 'viewer-c', 5000);
         assert.equal(await peer.presence.countSeen('stream:1'), 2);
-        await sleep(120);
+        await wait(120);
         assert.equal(await state.presence.countSeen('stream:1'), 1);
         await state.presence.markSeen('stream:1', 'viewer-a', 5000);
         assert.equal(await state.presence.countSeen('stream:1'), 2, 'seen again after expiry');
@@ -304,8 +317,8 @@ for (const backend of BACKENDS) {
       });
 
       test('a group whose members all expired counts zero', async () => {
-        await state.presence.markSeen('stream:3', 'viewer-a', 60);
-        await sleep(100);
+        await state.presence.markSeen('stream:3', 'viewer-a', ms(60));
+        await wait(100);
         assert.equal(await state.presence.countSeen('stream:3'), 0);
       });
 
