@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readCorsOrigins } from './http/cors-origins.js';
 
 /** The engine's own settings; each surface adds its section (see `ConfigSections`). */
 export interface CoreConfig {
@@ -25,6 +26,8 @@ export interface CoreConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   nodeEnv: string;
   trustProxy: boolean;
+  /** Browser origins whose pages may call the HTTP API and Socket.IO (CORS_ORIGINS); empty = no CORS. */
+  corsOrigins: string[];
   bodyLimitBytes: number;
   jwtSecret: string | null;
   argon2: { memoryKib: number; timeCost: number; parallelism: number };
@@ -216,6 +219,7 @@ export function readConfig(env: Env, sections: readonly ConfigSectionReader[]): 
     logLevel: r.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     nodeEnv: r.string('NODE_ENV', 'production'),
     trustProxy: r.bool('TRUST_PROXY', false),
+    corsOrigins: readCorsOrigins(r),
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     jwtSecret: r.optional('JWT_SECRET'),
     argon2: {

@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { App } from '../app.js';
+import { installCors } from './cors.js';
 import { installErrorFunnel, type ClassifiedError, type ErrorReplies, type WireReply } from './error-funnel.js';
 
 /** Outside any surface (health, console files): `{"error":"<code>","message"}`, a framework 4xx keeping its own status. */
@@ -35,6 +36,7 @@ export function buildHttpServer(app: App): FastifyInstance {
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 500 },
   }) as unknown as FastifyInstance;
+  installCors(http, app.config.corsOrigins);
 
   http.get('/healthz', async () => ({ status: 'ok', node: app.nodeId }));
   http.get('/readyz', async (_req, reply) => {

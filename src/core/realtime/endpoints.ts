@@ -31,7 +31,7 @@ export function attachRealtimeEndpoints(server: HttpServer, app: App, relays: re
     {
       path: '/socket.io',
       maxMessageBytes: config.realtime.maxFrameBytes,
-      corsOrigins: [],
+      corsOrigins: config.corsOrigins,
       relays,
       redis: config.redisUrl ? { url: config.redisUrl, keyPrefix: config.redisPrefix } : undefined,
     },
