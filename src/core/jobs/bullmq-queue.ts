@@ -162,7 +162,8 @@ class BullJobQueue implements JobQueue {
     if (err instanceof UnrecoverableError || attempt >= attempts) {
       this.options.log.error(fields, 'job failed for good');
     } else {
-      this.options.log.warn(fields, 'job failed; will retry');
+      // The back-off BullMQ computed for this retry (it sets `delay` before emitting `failed`).
+      this.options.log.warn({ ...fields, retryInMs: job?.delay }, 'job failed; will retry');
     }
   }
 }

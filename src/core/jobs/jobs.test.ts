@@ -7,7 +7,9 @@ import pino from 'pino';
 import { eventually } from '../../../test/support/eventually.js';
 import { testRedisUrl, uniqueRedisPrefix } from '../../../test/support/services.js';
 import { createBullJobQueue } from './bullmq-queue.js';
+import { ManualClock } from '../../lib/clock.js';
 import { createMemoryJobQueue } from './memory-queue.js';
+import type { CancelTimer, JobTimers } from './timers.js';
 import { FinalJobError, type JobLog, type JobQueue } from './types.js';
 
 /**
@@ -19,14 +21,84 @@ interface Backend {
   kind: JobQueue['kind'];
   skip: string | false;
   cluster(): (log?: JobLog) => JobQueue;
+  /** A node whose back-off the test checks, on the backend's own time (see `TimedNode`). */
+  timed(log: JobLog): TimedNode;
 }
+
+/**
+ * A queue with the time its handlers read and a wait that lets that time pass. The memory
+ * queue runs on manual timers, moved from one pending timer to the next; BullMQ delays in
+ * real time inside Redis, where a busy machine can only make a wait longer.
+ */
+interface TimedNode {
+  jobs: JobQueue;
+  now(): number;
+  runUntil(check: () => boolean, what: string): Promise<void>;
+}
+
+/** Job timers that fire only when the test moves time on to them. */
+class ManualJobTimers implements JobTimers {
+  readonly clock = new ManualClock();
+  private nextId = 0;
+  private readonly pending = new Map<number, { at: number; everyMs: number | null; fn: () => void }>();
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  after(ms: number, fn: () => void): CancelTimer {
+    return this.add(ms, null, fn);
+  }
+
+  every(ms: number, fn: () => void): CancelTimer {
+    return this.add(ms, ms, fn);
+  }
+
+  /** Moves the clock to the earliest pending timer and fires it. */
+  fireNext(): void {
+    const [id, timer] = [...this.pending].sort(([, a], [, b]) => a.at - b.at)[0] ?? assert.fail('no timer is pending');
+    this.clock.set(timer.at);
+    if (timer.everyMs === null) this.pending.delete(id);
+    else timer.at += timer.everyMs;
+    timer.fn();
+  }
+
+  private add(ms: number, everyMs: number | null, fn: () => void): CancelTimer {
+    const id = this.nextId++;
+    this.pending.set(id, { at: this.clock.now() + ms, everyMs, fn });
+    return () => void this.pending.delete(id);
+  }
+}
+
+/** Memory: each try ends in `check` or in its retry's timer, which is then fired at once. */
+function manuallyTimedMemoryQueue(log: JobLog): TimedNode {
+  const timers = new ManualJobTimers();
+  return {
+    jobs: createMemoryJobQueue({ log, timers }),
+    now: () => timers.clock.now(),
+    runUntil: async (check, what) => {
+      while (!check()) {
+        await eventually(() => check() || timers.size > 0, { timeoutMs: REAL_TIME_WAIT_MS, what });
+        if (!check()) timers.fireNext();
+      }
+    },
+  };
+}
+
+/** Real time on a busy machine: generous, it only bounds a failure. */
+const REAL_TIME_WAIT_MS = 30_000;
 
 // Under CI=true this throws when Redis is down, which fails the file instead of skipping.
 const redisUrl = await testRedisUrl();
 const prefixes: string[] = [];
 
 const BACKENDS: Backend[] = [
-  { kind: 'memory', skip: false, cluster: () => (log = quiet()) => createMemoryJobQueue({ log }) },
+  {
+    kind: 'memory',
+    skip: false,
+    cluster: () => (log = quiet()) => createMemoryJobQueue({ log }),
+    timed: manuallyTimedMemoryQueue,
+  },
   {
     kind: 'bullmq',
     skip: redisUrl ? false : 'Redis not reachable',
@@ -34,6 +106,13 @@ const BACKENDS: Backend[] = [
       const prefix = `${uniqueRedisPrefix()}jobs`;
       prefixes.push(prefix);
       return (log = quiet()) => createBullJobQueue({ url: redisUrl!, prefix, log });
+    },
+    timed(log) {
+      return {
+        jobs: this.cluster()(log),
+        now: () => Date.now(),
+        runUntil: (check, what) => eventually(check, { timeoutMs: REAL_TIME_WAIT_MS, what }).then(() => {}),
+      };
     },
   },
 ];
@@ -47,6 +126,9 @@ after(async () => {
   }
   await redis.quit();
 });
+
+/** Date.now() and the delays are whole milliseconds, read at slightly different moments. */
+const TIMER_SLACK_MS = 5;
 
 function quiet(): JobLog {
   return pino({ level: 'silent' });
@@ -83,28 +165,30 @@ for (const backend of BACKENDS) {
       jobs.register<{ n: number }>('greet', async (payload, info) => void seen.push({ payload, ...info }));
       const id = await jobs.enqueue('greet', { n: 7 });
       await jobs.start();
-      await eventually(() => seen.length === 1, { what: 'the job' });
+      await eventually(() => seen.length === 1, { timeoutMs: REAL_TIME_WAIT_MS, what: 'the job' });
       assert.deepEqual(seen, [{ payload: { n: 7 }, id, attempt: 1 }]);
     });
 
     test('retries a failing job with growing delays until it succeeds', async (t) => {
       const { log, lines } = capturingLog();
-      const jobs = open(t, log);
+      const { jobs, now, runUntil } = backend.timed(log);
+      t.after(() => jobs.close());
       const times: number[] = [];
       let done = false;
       jobs.register('flaky', async (_payload, { attempt }) => {
-        times.push(Date.now());
+        times.push(now());
         if (attempt < 4) throw new Error(`refused (try ${attempt})`);
         done = true;
       });
       await jobs.start();
       await jobs.enqueue('flaky', { secret: 'code-123456' }, { attempts: 5, backoffMs: 40 });
-      await eventually(() => done, { what: 'the fourth try' });
+      await runUntil(() => done, 'the fourth try');
       assert.equal(times.length, 4);
+      const retries = lines.filter((l) => l.level === 40);
+      assert.deepEqual(retries.map((l) => l.retryInMs), [40, 80, 160], 'the back-off the queue scheduled doubles');
+      // No retry runs before its back-off; a busy machine can only make a gap longer.
       const gaps = times.slice(1).map((at, i) => at - times[i]!);
-      gaps.forEach((gap, i) => assert.ok(gap >= 40 * 2 ** i - 5, `gap ${i} was ${gap} ms: ${gaps}`));
-      assert.ok(gaps[2]! > gaps[0]!, `delays grow: ${gaps}`);
-      assert.equal(lines.filter((l) => l.level === 40).length, 3);
+      gaps.forEach((gap, i) => assert.ok(gap >= 40 * 2 ** i - TIMER_SLACK_MS, `gap ${i} was ${gap} ms: ${gaps}`));
       assert.equal(lines.filter((l) => l.level >= 50).length, 0);
       assert.ok(!JSON.stringify(lines).includes('code-123456'), 'the payload stays out of the log');
     });
@@ -119,7 +203,7 @@ for (const backend of BACKENDS) {
       });
       await jobs.start();
       await jobs.enqueue('doomed', { to: 'someone@example.com' }, { attempts: 3, backoffMs: 10 });
-      await eventually(() => lines.some((l) => l.level === 50), { what: 'the final error' });
+      await eventually(() => lines.some((l) => l.level === 50), { timeoutMs: REAL_TIME_WAIT_MS, what: 'the final error' });
       await sleep(100);
       assert.equal(calls, 3);
       const final = lines.find((l) => l.level === 50)!;
@@ -138,7 +222,7 @@ for (const backend of BACKENDS) {
       });
       await jobs.start();
       await jobs.enqueue('refused', {}, { attempts: 5, backoffMs: 10 });
-      await eventually(() => lines.some((l) => l.level === 50), { what: 'the final error' });
+      await eventually(() => lines.some((l) => l.level === 50), { timeoutMs: REAL_TIME_WAIT_MS, what: 'the final error' });
       await sleep(100);
       assert.equal(calls, 1);
     });
@@ -153,11 +237,12 @@ for (const backend of BACKENDS) {
       assert.equal(again, first);
       assert.notEqual(other, first);
       await jobs.start();
-      await eventually(() => runs.length === 2, { what: 'both ids' });
+      await eventually(() => runs.length === 2, { timeoutMs: REAL_TIME_WAIT_MS, what: 'both ids' });
       assert.deepEqual(runs.sort(), ['a', 'c']);
-      await sleep(50);
-      await jobs.enqueue('once', { v: 'd' }, { jobId: 'user-1' });
-      await eventually(() => runs.length === 3, { what: 'the id queued again' });
+      // The id is free once the finished job is recorded, a moment after its handler returned.
+      const queuedAgain = () => jobs.enqueue('once', { v: 'd' }, { jobId: 'user-1' });
+      await eventually(async () => (await queuedAgain()) !== first, { timeoutMs: REAL_TIME_WAIT_MS, what: 'the id free again' });
+      await eventually(() => runs.length === 3, { timeoutMs: REAL_TIME_WAIT_MS, what: 'the id queued again' });
     });
 
     test('runs at most `concurrency` jobs of one name at a time', async (t) => {
@@ -165,15 +250,22 @@ for (const backend of BACKENDS) {
       let active = 0;
       let peak = 0;
       let finished = 0;
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
       jobs.register('busy', async () => {
         peak = Math.max(peak, ++active);
-        await sleep(40);
+        await gate;
         active--;
         finished++;
       }, { concurrency: 2 });
       for (let i = 0; i < 6; i++) await jobs.enqueue('busy', { i });
       await jobs.start();
-      await eventually(() => finished === 6, { what: 'six jobs' });
+      // The first jobs are held until the test lets them go, however slowly the next ones are fetched.
+      await eventually(() => active === 2, { timeoutMs: REAL_TIME_WAIT_MS, what: 'two jobs running at once' });
+      await sleep(100); // real time: a third job, were the limit broken, has had the chance to start
+      assert.equal(active, 2);
+      release();
+      await eventually(() => finished === 6, { timeoutMs: REAL_TIME_WAIT_MS, what: 'six jobs' });
       assert.equal(peak, 2);
     });
 
@@ -186,7 +278,7 @@ for (const backend of BACKENDS) {
       });
       await jobs.schedule('tick', 40);
       await jobs.start();
-      await eventually(() => ticks >= 3, { what: 'three ticks' });
+      await eventually(() => ticks >= 3, { timeoutMs: REAL_TIME_WAIT_MS, what: 'three ticks' });
     });
 
     test('close waits for the running job', async (t) => {
@@ -200,7 +292,7 @@ for (const backend of BACKENDS) {
       });
       await jobs.enqueue('slow', {});
       await jobs.start();
-      await eventually(() => started, { what: 'the job to start' });
+      await eventually(() => started, { timeoutMs: REAL_TIME_WAIT_MS, what: 'the job to start' });
       await jobs.close();
       assert.equal(finished, true);
       await assert.rejects(jobs.enqueue('slow', {}), /closed/);
@@ -221,7 +313,7 @@ for (const backend of BACKENDS) {
         b.register('hand-over', async (payload) => void seen.push(payload));
         await b.start();
         await a.enqueue('hand-over', { from: 'a' });
-        await eventually(() => seen.length === 1, { what: 'the job on node b' });
+        await eventually(() => seen.length === 1, { timeoutMs: REAL_TIME_WAIT_MS, what: 'the job on node b' });
         assert.deepEqual(seen, [{ from: 'a' }]);
       });
 
@@ -234,10 +326,13 @@ for (const backend of BACKENDS) {
         for (const n of nodes) await n.schedule('sweep', 100);
         const startedAt = Date.now();
         for (const n of nodes) await n.start();
-        await sleep(650);
-        const total = runs[0]! + runs[1]!;
+        const total = () => runs[0]! + runs[1]!;
+        await eventually(() => total() >= 3, { timeoutMs: REAL_TIME_WAIT_MS, what: 'three runs' });
+        await sleep(300); // real time: runs twice per tick, were there any, have had the chance to show
+        const runsSeen = total();
         const ticks = Math.floor((Date.now() - startedAt) / 100) + 1;
-        assert.ok(total >= 3 && total <= ticks + 1, `${total} runs in ${ticks} ticks: ${runs}`);
+        // A busy machine runs fewer ticks than time allows, never more.
+        assert.ok(runsSeen <= ticks + 1, `${runsSeen} runs in ${ticks} ticks: ${runs}`);
       });
     }
   });

@@ -9,6 +9,7 @@ import {
   type JobOptions,
   type JobQueue,
 } from './types.js';
+import { systemJobTimers, type CancelTimer, type JobTimers } from './timers.js';
 
 /** One queued job; `tries` counts attempts already started. */
 interface Entry {
@@ -38,14 +39,17 @@ class MemoryJobQueue implements JobQueue {
   readonly kind = 'memory' as const;
   private readonly lanes = new Map<string, Lane>();
   private readonly queued = new Map<string, string>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly pendingTimers = new Set<CancelTimer>();
   private readonly schedules = new Map<string, number>();
   private readonly running = new Set<Promise<void>>();
   private nextId = 1;
   private started = false;
   private closed = false;
 
-  constructor(private readonly log: JobLog) {}
+  constructor(
+    private readonly log: JobLog,
+    private readonly timers: JobTimers,
+  ) {}
 
   register<T>(name: string, handler: JobHandler<T>, options: { concurrency?: number } = {}): void {
     assertJobName(name);
@@ -93,8 +97,8 @@ class MemoryJobQueue implements JobQueue {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    for (const cancel of this.pendingTimers) cancel();
+    this.pendingTimers.clear();
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
@@ -109,11 +113,10 @@ class MemoryJobQueue implements JobQueue {
 
   private startSchedule(name: string, everyMs: number): void {
     // One pending tick at most: a slow job is not stacked up behind copies of itself.
-    const timer = setInterval(() => {
+    const cancel = this.timers.every(everyMs, () => {
       this.enqueue(name, {}, { jobId: `schedule.${name}` }).catch(() => {});
-    }, everyMs);
-    timer.unref();
-    this.timers.add(timer);
+    });
+    this.pendingTimers.add(cancel);
   }
 
   /** Makes `entry` ready after `ms` (at once when 0). */
@@ -124,12 +127,12 @@ class MemoryJobQueue implements JobQueue {
       this.pump(lane);
       return;
     }
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
+    const cancel = this.timers.after(ms, () => {
+      this.pendingTimers.delete(cancel);
       lane.ready.push(entry);
       this.pump(lane);
-    }, ms);
-    this.timers.add(timer);
+    });
+    this.pendingTimers.add(cancel);
   }
 
   private pump(lane: Lane): void {
@@ -169,7 +172,7 @@ class MemoryJobQueue implements JobQueue {
   }
 }
 
-/** An in-process job queue for a single node (no REDIS_URL). */
-export function createMemoryJobQueue(options: { log: JobLog }): JobQueue {
-  return new MemoryJobQueue(options.log);
+/** An in-process job queue for a single node (no REDIS_URL); `timers` default to Node's own. */
+export function createMemoryJobQueue(options: { log: JobLog; timers?: JobTimers }): JobQueue {
+  return new MemoryJobQueue(options.log, options.timers ?? systemJobTimers);
 }
