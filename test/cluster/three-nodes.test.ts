@@ -66,8 +66,8 @@ describe('three nodes on one PostgreSQL and one Redis behave as one server', { s
       REDIS_URL: redisUrl!,
       REDIS_PREFIX: uniqueRedisPrefix(),
       JWT_SECRET: 'cluster-test-secret-0123456789abcdef0123456789',
-      // info, not warn: the 'alert evaluation ran' records say which node took each tick.
-      LOG_LEVEL: 'info',
+      // debug: the 'alert evaluation ran' records (debug level) say which node took each tick.
+      LOG_LEVEL: 'debug',
       ARGON2_MEMORY_KIB: '1024',
       ARGON2_TIME_COST: '1',
       NODE_ENV: 'test',

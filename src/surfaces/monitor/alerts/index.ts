@@ -22,8 +22,9 @@ export const alertsPart: MonitorPart = {
     app.hub.allowTopics((topic) => topic === ALERTS_TOPIC);
     app.jobs.register(EVALUATE_ALERTS_JOB, async () => {
       const notices = await evaluateAlerts(app);
-      // Names the node that took this tick: operators (and the cluster test) see where it runs.
-      app.log.info({ node: app.nodeId, notices: notices.length }, 'alert evaluation ran');
+      // Debug: a line every tick would drown the default log. Names the node that took this
+      // tick, so LOG_LEVEL=debug (and the cluster test) shows where it runs.
+      app.log.debug({ node: app.nodeId, notices: notices.length }, 'alert evaluation ran');
     });
     await app.jobs.schedule(EVALUATE_ALERTS_JOB, app.config.monitor.alertEvalIntervalS * 1000);
   },
