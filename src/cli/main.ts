@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createApp, type App } from '../core/app.js';
+import { consoleIsServed } from '../core/http/console-assets.js';
 import { loadConfig } from '../config.js';
 import { ConfigError } from '../core/config.js';
 import { importUsers } from '../core/users/import.js';
 import { countUsers, findUserByUsername, listUsers, updateAccessLevel } from '../core/users/user-repo.js';
 import { registerAccount } from '../core/users/accounts.js';
 import { ProgressBar } from '../lib/progress-bar.js';
-import { migrate, startServer } from '../server.js';
+import { migrate, startServer, type RunningServer } from '../server.js';
 import { isSqliteFile, readSeedChatDatabase, readUsersCsv } from './import-sources.js';
 
 const USAGE = `usage: stoa <command>
@@ -48,19 +49,42 @@ async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Within this long a second copy of the same signal is the same request: Ctrl-C in a
+ * terminal reaches the server twice, from the terminal and forwarded by `npm start`.
+ */
+const SAME_SIGNAL_WITHIN_MS = 1000;
+
 async function serve(): Promise<void> {
   const server = await startServer(config());
-  for (const line of server.announcements) console.log(line);
+  for (const line of [...server.announcements, consoleLine(server)]) console.log(line);
   // Last line of defence only: every promise is awaited or caught where it starts (an
   // outage becomes AppError('unavailable')); a stray rejection is logged, not a crash.
   process.on('unhandledRejection', (reason) => server.app.log.error({ err: reason }, 'unhandled promise rejection'));
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
+  stopOnSignals(server);
+}
+
+/** Where people find the web console, or how to get one. */
+function consoleLine(server: RunningServer): string {
+  const dir = server.app.config.consoleDir;
+  if (dir === null) return 'console off (CONSOLE_DIR=off)';
+  if (!consoleIsServed(server.app)) return `console not built in ${dir}: run \`npm run build:console\``;
+  return `console at ${server.httpUrl}/`;
+}
+
+/**
+ * SIGTERM or SIGINT closes the server gracefully and exits 0, so the ports are free for
+ * whatever starts next; another signal later than SAME_SIGNAL_WITHIN_MS exits at once.
+ */
+function stopOnSignals(server: RunningServer): void {
+  let firstAt: { signal: NodeJS.Signals; at: number } | null = null;
+  const stop = (signal: NodeJS.Signals) => {
+    if (firstAt) {
+      if (signal === firstAt.signal && Date.now() - firstAt.at < SAME_SIGNAL_WITHIN_MS) return;
       console.error(`${signal} again: exiting now`);
       process.exit(1);
     }
-    stopping = true;
+    firstAt = { signal, at: Date.now() };
     console.log(`${signal}: shutting down`);
     server.close().then(
       () => process.exit(0),
@@ -154,7 +178,14 @@ function parseLevel(text: string): number {
   return Number(text);
 }
 
+/**
+ * Every file and folder the server makes (database, its log, the JWT secret, avatars) is
+ * its user's alone: they hold password hashes, e-mail addresses and phone numbers.
+ */
+const PRIVATE_UMASK = 0o077;
+
 const [command, ...args] = process.argv.slice(2);
+process.umask(PRIVATE_UMASK);
 try {
   if (command === 'serve') await serve();
   else if (command === 'migrate') {

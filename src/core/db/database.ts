@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -7,6 +7,7 @@ import { withOutageErrors } from './outage-dialect.js';
 import type { Clock } from '../../lib/clock.js';
 import { countingWrites, LocalWriteVersion } from './local-write-version.js';
 import { readPreparedDirectly, useChangeVersion } from './prepared-query.js';
+import { withCurrentSchemaIntrospection } from './schema-introspector.js';
 import { ReadStatements, sqliteSplitDialect } from './sqlite-split-dialect.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import type { Database, DialectName } from './schema.js';
@@ -67,8 +68,26 @@ export function openDatabase(options: {
   soleWriter?: SoleWriter;
 }): OpenDatabase {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10, options.soleWriter);
-  mkdirSync(options.dataDir, { recursive: true });
+  makePrivateFolder(options.dataDir);
   return openSqlite(path.join(options.dataDir, 'stoa.db'), options.onWriterDeath ?? (() => {}));
+}
+
+/** Who may enter the data folder: the server's user only (it holds hashes, e-mails, phones). */
+const PRIVATE_FOLDER_MODE = 0o700;
+/** Who may read the database, its log and its shared memory: the server's user only. */
+const PRIVATE_FILE_MODE = 0o600;
+
+/**
+ * Creates `dir` for the server's user alone, or closes an existing one that is open to
+ * others. A folder of another user's cannot be changed; it is reported and left as it is.
+ */
+function makePrivateFolder(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: PRIVATE_FOLDER_MODE });
+  if (process.getuid === undefined) return; // no POSIX modes (Windows)
+  const { mode, uid } = statSync(dir);
+  if ((mode & 0o077) === 0) return;
+  if (uid === process.getuid()) chmodSync(dir, PRIVATE_FOLDER_MODE);
+  else process.emitWarning(`data folder ${dir} is open to other users (mode ${(mode & 0o777).toString(8)}); make it 0700`);
 }
 
 /**
@@ -77,8 +96,9 @@ export function openDatabase(options: {
  */
 function openSqlite(file: string, onWriterDeath: (err: Error) => void): OpenDatabase {
   const native = new SqliteDatabase(file);
-  // The server's user only; SQLite gives the log and shared-memory files the database file's mode.
-  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+  // SQLite gives the log and shared-memory files it creates later the database file's
+  // mode, so closing the files already here closes those too.
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, PRIVATE_FILE_MODE);
   native.pragma('journal_mode = WAL');
   native.pragma('synchronous = FULL');
   native.pragma('foreign_keys = ON');
@@ -121,7 +141,7 @@ function openPostgres(connectionString: string, max: number, soleWriter: SoleWri
   // fail with "Connection terminated" (-> AppError 'unavailable') and the pool drops it on release.
   pool.on('connect', (client) => client.on('error', () => {}));
   const version = soleWriter && new LocalWriteVersion(soleWriter.clock, soleWriter.outsideWritesWithinMs ?? OUTSIDE_WRITES_SEEN_WITHIN_MS);
-  const dialect = withOutageErrors(new PostgresDialect({ pool }));
+  const dialect = withOutageErrors(withCurrentSchemaIntrospection(new PostgresDialect({ pool })));
   const db = new Kysely<Database>({ dialect: version ? countingWrites(dialect, version) : dialect });
   if (version) useChangeVersion(db, version);
   return {
