@@ -8,7 +8,6 @@ import type { Clock } from '../../lib/clock.js';
 import { countingWrites, LocalWriteVersion } from './local-write-version.js';
 import { readPreparedDirectly, useChangeVersion } from './prepared-query.js';
 import { withCurrentSchemaIntrospection } from './schema-introspector.js';
-import { withCurrentSchemaIntrospection } from './schema-introspector.js';
 import { ReadStatements, sqliteSplitDialect } from './sqlite-split-dialect.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import type { Database, DialectName } from './schema.js';
