@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { App } from '../app.js';
 import { installCors } from './cors.js';
 import { installErrorFunnel, type ClassifiedError, type ErrorReplies, type WireReply } from './error-funnel.js';
+import { installInputGuard } from './input-guard.js';
 
 /** Outside any surface (health, console files): `{"error":"<code>","message"}`, a framework 4xx keeping its own status. */
 const rootAnswer =
@@ -49,6 +50,7 @@ export function buildHttpServer(app: App): FastifyInstance {
     reply.code(404).send({ error: 'not_found', message: `No route for ${req.method} ${req.url.split('?')[0]}` });
   });
   installErrorFunnel(http, 'http', rootErrorReplies);
+  installInputGuard(http);
   return http;
 }
 

@@ -12,6 +12,8 @@ import {
   registerStudent,
   requireStudySession,
   requireStudyUser,
+  sessionsOfUserFor,
+  sessionsVisibleTo,
   startStudySession,
   studyPageText,
   studyStatsFor,
@@ -94,10 +96,9 @@ export async function studyRoutes(
   });
 
   const userStudys = async (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
-    await authed(req);
-    const user = await requireStudyUser(app, parseId(req.params.id));
-    const page = pageOf(req);
-    return sendJsonText(reply, await studyPageText(app, baseUrlOf(req), user.id, page));
+    const { user: viewer } = await authed(req);
+    const list = sessionsOfUserFor(viewer, await requireStudyUser(app, parseId(req.params.id)));
+    return sendJsonText(reply, await studyPageText(app, baseUrlOf(req), list, pageOf(req)));
   };
   http.get<{ Params: Params }>(`${P}/users/:id/studys/`, userStudys);
   http.get<{ Params: Params }>(`${P}/users/:id/studys`, userStudys);
@@ -107,12 +108,12 @@ export async function studyRoutes(
     return studyStatsFor(app, parseId(req.params.id));
   });
 
-  const allStudys = async (req: FastifyRequest, reply: FastifyReply) => {
-    await authed(req);
-    return sendJsonText(reply, await studyPageText(app, baseUrlOf(req), null, pageOf(req)));
+  const visibleStudys = async (req: FastifyRequest, reply: FastifyReply) => {
+    const { user: viewer } = await authed(req);
+    return sendJsonText(reply, await studyPageText(app, baseUrlOf(req), sessionsVisibleTo(viewer), pageOf(req)));
   };
-  http.get(`${P}/studys`, allStudys);
-  http.get(`${P}/studys/`, allStudys);
+  http.get(`${P}/studys`, visibleStudys);
+  http.get(`${P}/studys/`, visibleStudys);
 
   const start = async (req: FastifyRequest, reply: FastifyReply) => {
     const { user } = await authed(req);

@@ -5,6 +5,7 @@ import { AnswerCache } from '../../core/db/answer-cache.js';
 import { isUniqueViolation } from '../../core/db/database.js';
 import type { User } from '../../core/db/schema.js';
 import { AppError, isAppError } from '../../core/errors.js';
+import { hasUnstorableText, unstorableTextError } from '../../core/http/input-guard.js';
 import { registerAccount, verifyCredentials } from '../../core/users/accounts.js';
 import { findUserById, findUserByUsername, touchLastSeen } from '../../core/users/user-repo.js';
 import {
@@ -32,6 +33,9 @@ import { STUDY_PREFIX, studyPageJson } from './wire.js';
 /** Token kind for study tokens in the shared tokens table. */
 export const STUDY_TOKEN = 'study';
 
+/** Access level from which a user sees every user's sessions, as on the other surfaces (9 = admin). */
+export const STUDY_ADMIN_LEVEL = 9;
+
 /** How often `last_seen` is written at most. */
 const LAST_SEEN_EVERY_MS = 60_000;
 
@@ -58,6 +62,8 @@ const wholeSeconds = (ms: number) => Math.floor(ms / 1000) * 1000;
 export async function authenticateStudyRequest(app: App, authorization: string | undefined, ip = ''): Promise<StudyAuth> {
   const basic = parseBasicAuth(authorization);
   if (!basic || basic.name === '') throw invalid();
+  // Decoded credentials never reach SQL holding text PostgreSQL refuses: bad input, not a 500.
+  if (hasUnstorableText(basic.name) || hasUnstorableText(basic.password)) throw unstorableTextError('The Authorization header');
   let user: User | null = null;
   let viaToken = false;
   const tokenUser = await findTokenUser(app, basic.name, STUDY_TOKEN);
@@ -118,6 +124,31 @@ export async function requireStudySession(app: App, id: number | null): Promise<
   return session;
 }
 
+/** True for a user who may read every user's sessions. */
+export function isStudyAdmin(user: User): boolean {
+  return user.access_level >= STUDY_ADMIN_LEVEL;
+}
+
+/** Which sessions a list shows (one owner's, or everyone's when `ownerId` is null) and the path its links use. */
+export interface SessionList {
+  ownerId: number | null;
+  path: string;
+}
+
+/** `GET /studys`: the viewer's own sessions; an admin's list holds everyone's. */
+export function sessionsVisibleTo(viewer: User): SessionList {
+  return { ownerId: isStudyAdmin(viewer) ? null : viewer.id, path: `${STUDY_PREFIX}/studys/` };
+}
+
+/**
+ * `GET /users/<id>/studys`: the owner's sessions, which only the owner or an admin may
+ * read; anyone else gets AppError('forbidden').
+ */
+export function sessionsOfUserFor(viewer: User, owner: User): SessionList {
+  if (viewer.id !== owner.id && !isStudyAdmin(viewer)) throw new AppError('forbidden', 'Insufficient permissions');
+  return { ownerId: owner.id, path: `${STUDY_PREFIX}/users/${owner.id}/studys/` };
+}
+
 /** One page of sessions (everyone's or one user's), newest first, and whether more follow. */
 export async function listStudySessions(
   app: App,
@@ -132,14 +163,14 @@ export async function listStudySessions(
 const pages = new AnswerCache(1024);
 
 /**
- * One page of sessions (everyone's when `userId` is null, else that user's) as the wire's
- * JSON text, with links on `base`; the same page is read and serialised once while nothing
- * has committed.
+ * One page of `list` as the wire's JSON text, with links on `base`; the same page is read
+ * and serialised once while nothing has committed. The key holds the list's owner scope
+ * and path, so a page kept for one viewer is never served to another who may not see it.
  */
-export function studyPageText(app: App, base: string, userId: number | null, page: number): Promise<string> {
-  const listPath = userId === null ? `${STUDY_PREFIX}/studys/` : `${STUDY_PREFIX}/users/${userId}/studys/`;
-  return pages.get(app.db, `${base}|${userId}|${page}`, app.clock.now(), async () =>
-    JSON.stringify(studyPageJson(base, listPath, page, await listStudySessions(app, { userId, page }))),
+export function studyPageText(app: App, base: string, list: SessionList, page: number): Promise<string> {
+  const key = `${base}|${list.path}|${list.ownerId ?? 'all'}|${page}`;
+  return pages.get(app.db, key, app.clock.now(), async () =>
+    JSON.stringify(studyPageJson(base, list.path, page, await listStudySessions(app, { userId: list.ownerId, page }))),
   );
 }
 

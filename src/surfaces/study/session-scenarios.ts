@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { http } from '../../../test/support/clients.js';
+import { updateAccessLevel } from '../../core/users/user-repo.js';
 import { closeStudySession, insertStudySession } from './repo.js';
+import { STUDY_ADMIN_LEVEL } from './service.js';
 import { at, badRequest, basic, NOT_FOUND, UNAUTHORIZED, type Scene, type Step } from './test-helpers.js';
 
 const PW = 'correct horse';
 const alice = basic('alice', PW);
 const bob = basic('bob', PW);
+const dave = basic('dave', PW);
 const DAY = 24 * 3600 * 1000;
 const B = (s: Scene) => `${s.srv.baseUrl}/api/v1.0`;
 const study = (label: string, owner: string, start: string, end: string | null) => (s: Scene) => ({
@@ -21,6 +24,14 @@ const keepStudy = (label: string) => (res: { body: any; headers: Headers }, s: S
 };
 const studyPath = (label: string) => (s: Scene) => `/api/v1.0/studys/${s.ids[label]}`;
 const EMPTY_PAGE = { count: 0, next: null, prev: null, studys: [] };
+const FORBIDDEN = { error: 'forbidden', message: 'Insufficient permissions' };
+
+/** Asks for `/studys` as `name` and checks that the page holds only sessions that user may see. */
+async function visibleCreators(s: Scene, name: string): Promise<{ count: number; creators: Set<string> }> {
+  const res = await http(s.srv.baseUrl, 'GET', '/api/v1.0/studys', { headers: basic(name, PW) });
+  assert.equal(res.status, 200, `${name}: ${JSON.stringify(res.body)}`);
+  return { count: res.body.count, creators: new Set(res.body.studys.map((x: any) => x.creator)) };
+}
 
 /**
  * Sessions, lists, pagination and stats. Runs after the auth table (alice, bob and dave
@@ -68,7 +79,6 @@ export const SESSION_SCENARIOS: Step[] = [
   {
     name: 'two racing starts for dave: exactly one opens',
     act: async (s) => {
-      const dave = basic('dave', PW);
       const results = await Promise.all([0, 1, 2].map(() => http(s.srv.baseUrl, 'POST', '/api/v1.0/studys/', { headers: dave, body: {} })));
       assert.deepEqual(results.map((r) => r.status).sort(), [201, 400, 400]);
     },
@@ -86,9 +96,37 @@ export const SESSION_SCENARIOS: Step[] = [
   },
   { name: 'clock +5 min (10:30)', act: (s) => s.clock.advance(5 * 60_000) },
 
-  // Pagination
+  // Who sees which sessions
+  { name: "alice's /studys: only her 3", method: 'GET', path: '/api/v1.0/studys', headers: alice, status: 200, then: (res, s) => (assert.equal(res.body.count, 3), assert.deepEqual(res.body.studys.map((x: any) => x.id), [s.ids.a3, s.ids.a2, s.ids.a1])) },
   {
-    name: 'page 1: 20 newest, next, no prev', method: 'GET', path: '/api/v1.0/studys', headers: alice, status: 200,
+    name: "bob's /studys: only his 45, links on /studys", method: 'GET', path: '/api/v1.0/studys', headers: bob, status: 200,
+    then: (res, s) => {
+      assert.equal(res.body.count, 45);
+      assert.equal(res.body.next, `${B(s)}/studys/?page=2`);
+      assert.ok(res.body.studys.every((x: any) => x.creator === `${B(s)}/users/${s.ids.bob}`));
+    },
+  },
+  { name: "dave's /studys before he is an admin: only his 1", method: 'GET', path: '/api/v1.0/studys', headers: dave, status: 200, fields: { count: 1 } },
+  { name: 'dave becomes an admin (level 9)', act: (s) => updateAccessLevel(s.srv.server.app.db, s.ids.dave!, STUDY_ADMIN_LEVEL) },
+  {
+    name: 'a kept page is never served to another viewer',
+    act: async (s) => {
+      const own = (name: string) => `${B(s)}/users/${s.ids[name]}`;
+      const counts: Record<string, number> = { alice: 3, bob: 45, dave: 49 };
+      // Twice round: the second round reads pages kept by the first with no commit between.
+      for (let round = 0; round < 2; round++) {
+        for (const name of ['alice', 'bob', 'dave', 'bob', 'alice']) {
+          const seen = await visibleCreators(s, name);
+          assert.equal(seen.count, counts[name], `${name}'s count`);
+          if (name !== 'dave') assert.deepEqual([...seen.creators], [own(name)], `${name} sees only their own`);
+        }
+      }
+    },
+  },
+
+  // Pagination (dave, an admin, sees everyone's 49)
+  {
+    name: 'page 1: 20 newest, next, no prev', method: 'GET', path: '/api/v1.0/studys', headers: dave, status: 200,
     then: (res, s) => {
       assert.equal(res.body.count, 49);
       assert.equal(res.body.studys.length, 20);
@@ -98,22 +136,29 @@ export const SESSION_SCENARIOS: Step[] = [
       assert.deepEqual(ids, [...ids].sort((a: number, b: number) => b - a));
     },
   },
-  { name: 'page 2: next and prev', method: 'GET', path: '/api/v1.0/studys/?page=2', headers: alice, status: 200, fields: (s) => ({ count: 49, next: `${B(s)}/studys/?page=3`, prev: `${B(s)}/studys/?page=1` }) },
-  { name: 'page 3: the oldest 9, alice first-created last', method: 'GET', path: '/api/v1.0/studys/?page=3', headers: alice, status: 200, then: (res, s) => (assert.equal(res.body.studys.length, 9), assert.equal(res.body.next, null), assert.deepEqual(res.body.studys.at(-1), study('a1', 'alice', '2026-01-10 10:00:00', '2026-01-10 10:25:00')(s))) },
-  { name: 'page past the end: empty', method: 'GET', path: '/api/v1.0/studys/?page=9', headers: alice, status: 200, fields: (s) => ({ count: 49, studys: [], next: null, prev: `${B(s)}/studys/?page=8` }) },
+  { name: 'page 2: next and prev', method: 'GET', path: '/api/v1.0/studys/?page=2', headers: dave, status: 200, fields: (s) => ({ count: 49, next: `${B(s)}/studys/?page=3`, prev: `${B(s)}/studys/?page=1` }) },
+  { name: 'page 3: the oldest 9, alice first-created last', method: 'GET', path: '/api/v1.0/studys/?page=3', headers: dave, status: 200, then: (res, s) => (assert.equal(res.body.studys.length, 9), assert.equal(res.body.next, null), assert.deepEqual(res.body.studys.at(-1), study('a1', 'alice', '2026-01-10 10:00:00', '2026-01-10 10:25:00')(s))) },
+  { name: 'page past the end: empty', method: 'GET', path: '/api/v1.0/studys/?page=9', headers: dave, status: 200, fields: (s) => ({ count: 49, studys: [], next: null, prev: `${B(s)}/studys/?page=8` }) },
+  { name: "bob's page 3: his oldest 5", method: 'GET', path: '/api/v1.0/studys/?page=3', headers: bob, status: 200, then: (res, s) => (assert.equal(res.body.count, 45), assert.equal(res.body.studys.length, 5), assert.equal(res.body.next, null), assert.equal(res.body.prev, `${B(s)}/studys/?page=2`)) },
   { name: 'page 0: 400', method: 'GET', path: '/api/v1.0/studys/?page=0', headers: alice, status: 400, exact: badRequest('page must be a whole number from 1') },
   { name: 'page abc: 400', method: 'GET', path: '/api/v1.0/studys/?page=abc', headers: alice, status: 400, exact: badRequest('page must be a whole number from 1') },
   { name: 'page -1: 400', method: 'GET', path: '/api/v1.0/studys?page=-1', headers: alice, status: 400, fields: badRequest() },
+
+  // GET /users/<id>/studys: the owner or an admin
   {
-    name: "bob's list: only his, 3 pages", method: 'GET', path: (s) => `/api/v1.0/users/${s.ids.bob}/studys/`, headers: alice, status: 200,
+    name: "bob's own list: only his, 3 pages", method: 'GET', path: (s) => `/api/v1.0/users/${s.ids.bob}/studys/`, headers: bob, status: 200,
     then: (res, s) => {
       assert.equal(res.body.count, 45);
       assert.equal(res.body.next, `${B(s)}/users/${s.ids.bob}/studys/?page=2`);
       assert.ok(res.body.studys.every((x: any) => x.creator === `${B(s)}/users/${s.ids.bob}`));
     },
   },
-  { name: "alice's list, page 1", method: 'GET', path: (s) => `/api/v1.0/users/${s.ids.alice}/studys/?page=1`, headers: bob, status: 200, then: (res, s) => (assert.equal(res.body.count, 3), assert.deepEqual(res.body.studys.map((x: any) => x.id), [s.ids.a3, s.ids.a2, s.ids.a1])) },
-  { name: "user's list: bad page", method: 'GET', path: (s) => `/api/v1.0/users/${s.ids.alice}/studys/?page=x`, headers: bob, status: 400, fields: badRequest() },
+  { name: "alice may not read bob's list: 403", method: 'GET', path: (s) => `/api/v1.0/users/${s.ids.bob}/studys/`, headers: alice, status: 403, exact: FORBIDDEN },
+  { name: "bob may not read alice's list: 403", method: 'GET', path: (s) => `/api/v1.0/users/${s.ids.alice}/studys`, headers: bob, status: 403, exact: FORBIDDEN },
+  { name: "an admin reads bob's list", method: 'GET', path: (s) => `/api/v1.0/users/${s.ids.bob}/studys/?page=3`, headers: dave, status: 200, fields: (s) => ({ count: 45, next: null, prev: `${B(s)}/users/${s.ids.bob}/studys/?page=2` }) },
+  { name: "alice's own list, page 1", method: 'GET', path: (s) => `/api/v1.0/users/${s.ids.alice}/studys/?page=1`, headers: alice, status: 200, then: (res, s) => (assert.equal(res.body.count, 3), assert.deepEqual(res.body.studys.map((x: any) => x.id), [s.ids.a3, s.ids.a2, s.ids.a1])) },
+  { name: "user's list: bad page", method: 'GET', path: (s) => `/api/v1.0/users/${s.ids.alice}/studys/?page=x`, headers: alice, status: 400, fields: badRequest() },
+  { name: "user's list: unknown user is 404 before any permission check", method: 'GET', path: '/api/v1.0/users/999998/studys/', headers: bob, status: 404, exact: NOT_FOUND },
 
   // GET /users/<id>/stats
   {
