@@ -80,6 +80,8 @@ class BullJobQueue implements JobQueue {
       delay: options.delayMs ?? JOB_DEFAULTS.delayMs,
     };
     if (options.jobId !== undefined) opts.deduplication = { id: options.jobId };
+    // Closed first: after close the producer connection is gone too, which is not an outage.
+    if (this.closing) throw new Error('job queue is closed');
     // During an outage a BullMQ Queue made now would wait for Redis forever: fail at once instead.
     if (this.producerConnected && this.producer.status !== 'ready') {
       throw redisUnavailable(new Error(`job producer ${this.producer.status}`));
