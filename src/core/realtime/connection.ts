@@ -48,8 +48,11 @@ export interface HubConnection {
   send(event: OutgoingEvent): boolean;
   /** True while the transport can still carry data. */
   isOpen(): boolean;
-  /** Closes the connection; the transport then tells the hub it is gone. */
-  close(reason: string): void;
+  /**
+   * Closes the connection, after sending `lastEvent` when one is given (an error the
+   * client must still read); the transport then tells the hub it is gone.
+   */
+  close(reason: string, lastEvent?: OutgoingEvent): void;
   /** Stops reading while too many of its frames wait to be handled. */
   pauseReading(): void;
   resumeReading(): void;

@@ -39,11 +39,46 @@ const INVALID_JSON = OutgoingEvent.of({ type: 'error', status: 'error', message:
 const UNKNOWN_TYPE = OutgoingEvent.of({ type: 'error', status: 'error', message: 'Unknown type' });
 const INTERNAL_ERROR = OutgoingEvent.of({ type: 'error', status: 'error', message: 'Internal error' });
 const UNAVAILABLE = OutgoingEvent.of({ type: 'error', status: 'error', message: 'Service unavailable' });
+const NUL_IN_TEXT = OutgoingEvent.of({ type: 'error', status: 'error', message: 'Text may not contain NUL characters' });
+const LONE_SURROGATE_IN_TEXT = OutgoingEvent.of({ type: 'error', status: 'error', message: 'Text may not contain unpaired surrogates' });
+
+/** The answer to a frame over the size limit; the connection is closed right after it. */
+export const FRAME_TOO_LARGE = OutgoingEvent.of({ type: 'error', status: 'error', message: 'Frame too large' });
+
+/** Why a connection is closed after a frame over the size limit (WebSocket maps it to close code 1009). */
+export const FRAME_TOO_LARGE_REASON = 'frame too large';
+
+/** A frame to handle, or an answer already known that must still go out in its turn. */
+type InboxItem = { text: string } | { answer: OutgoingEvent; closeReason?: string };
 
 interface Inbox {
-  frames: string[];
+  frames: InboxItem[];
   running: boolean;
   paused: boolean;
+}
+
+const NUL = /\u0000/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * The refusal for a request holding text no database can store (a NUL character, or an
+ * unpaired surrogate PostgreSQL cannot encode as UTF-8) in any key or string value, at any
+ * depth; null when all its text is storable. Walks with its own stack, so nesting depth
+ * cannot overflow the call stack.
+ */
+function unstorableTextAnswer(request: object): OutgoingEvent | null {
+  const pending: unknown[] = [request];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === 'string') {
+      if (NUL.test(value)) return NUL_IN_TEXT;
+      if (LONE_SURROGATE.test(value)) return LONE_SURROGATE_IN_TEXT;
+    } else if (Array.isArray(value)) pending.push(...value);
+    else if (value !== null && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) pending.push(key, inner);
+    }
+  }
+  return null;
 }
 
 /**
@@ -180,8 +215,33 @@ export class Hub {
     conn.lastActivityAt = this.deps.clock.now();
     for (const listener of this.frameListeners) listener(conn);
     const inbox = this.inboxes.get(conn);
-    if (!inbox) return;
-    inbox.frames.push(text);
+    if (inbox) this.enqueue(conn, inbox, { text });
+  }
+
+  /**
+   * Answers a frame the transport could not even split (stray text): Invalid JSON, after the
+   * answers to the frames before it; the connection is kept.
+   */
+  receiveInvalid(conn: HubConnection): void {
+    conn.lastActivityAt = this.deps.clock.now();
+    for (const listener of this.frameListeners) listener(conn);
+    const inbox = this.inboxes.get(conn);
+    if (inbox) this.enqueue(conn, inbox, { answer: INVALID_JSON });
+  }
+
+  /**
+   * Answers a frame over the size limit with FRAME_TOO_LARGE, after the answers to the
+   * frames before it, then closes the connection (FRAME_TOO_LARGE_REASON). The transport
+   * stops reading from it.
+   */
+  receiveOversized(conn: HubConnection): void {
+    const inbox = this.inboxes.get(conn);
+    if (inbox) this.enqueue(conn, inbox, { answer: FRAME_TOO_LARGE, closeReason: FRAME_TOO_LARGE_REASON });
+    else conn.close(FRAME_TOO_LARGE_REASON, FRAME_TOO_LARGE);
+  }
+
+  private enqueue(conn: HubConnection, inbox: Inbox, item: InboxItem): void {
+    inbox.frames.push(item);
     if (inbox.frames.length > MAX_QUEUED_FRAMES && !inbox.paused) {
       inbox.paused = true;
       conn.pauseReading();
@@ -189,17 +249,13 @@ export class Hub {
     if (!inbox.running) void this.drain(conn, inbox);
   }
 
-  /** Answers a frame the transport could not even split (stray text): Invalid JSON, connection kept. */
-  receiveInvalid(conn: HubConnection): void {
-    conn.lastActivityAt = this.deps.clock.now();
-    for (const listener of this.frameListeners) listener(conn);
-    conn.send(INVALID_JSON);
-  }
-
   private async drain(conn: HubConnection, inbox: Inbox): Promise<void> {
     inbox.running = true;
     while (inbox.frames.length > 0 && conn.isOpen()) {
-      await this.dispatch(conn, inbox.frames.shift()!);
+      const item = inbox.frames.shift()!;
+      if ('text' in item) await this.dispatch(conn, item.text);
+      else if (item.closeReason) conn.close(item.closeReason, item.answer);
+      else conn.send(item.answer);
       if (inbox.paused && inbox.frames.length <= MAX_QUEUED_FRAMES / 2) {
         inbox.paused = false;
         conn.resumeReading();
@@ -219,6 +275,11 @@ export class Hub {
     }
     if (!message || typeof message !== 'object' || Array.isArray(message)) {
       conn.send(UNKNOWN_TYPE);
+      return;
+    }
+    const unstorable = unstorableTextAnswer(message);
+    if (unstorable) {
+      conn.send(unstorable);
       return;
     }
     const request = message as Record<string, unknown>;

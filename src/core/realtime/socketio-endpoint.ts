@@ -72,7 +72,8 @@ class SocketIoConnection implements HubConnection {
     return this.socket.connected;
   }
 
-  close(_reason: string): void {
+  close(_reason: string, lastEvent?: OutgoingEvent): void {
+    if (lastEvent) this.send(lastEvent);
     this.socket.disconnect(true);
   }
 

@@ -3,10 +3,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../lib/clock.js';
 import { JsonFrameSplitter } from '../../lib/json-frame-splitter.js';
 import { readProxyV1Header } from '../../lib/proxy-protocol.js';
-import { OutgoingEvent, type BoundUser, type HubConnection } from './connection.js';
+import type { BoundUser, HubConnection, OutgoingEvent } from './connection.js';
 import type { Hub } from './hub.js';
-
-const FRAME_TOO_LARGE = OutgoingEvent.of({ type: 'error', status: 'error', message: 'Frame too large' });
 
 /** Limits for raw TCP clients. */
 export interface TcpEndpointOptions {
@@ -59,12 +57,13 @@ class TcpConnection implements HubConnection {
     return !this.socket.destroyed && this.socket.writable;
   }
 
-  close(): void {
-    this.socket.destroy();
+  close(_reason: string, lastEvent?: OutgoingEvent): void {
+    if (lastEvent) this.endWith(lastEvent);
+    else this.socket.destroy();
   }
 
   /** Sends a last event, then closes once it is flushed. */
-  endWith(event: OutgoingEvent): void {
+  private endWith(event: OutgoingEvent): void {
     if (!this.socket.writable) {
       this.socket.destroy();
       return;
@@ -85,7 +84,8 @@ class TcpConnection implements HubConnection {
 
 /**
  * The raw TCP side of the hub: JSON objects in (any framing old clients use, see
- * JsonFrameSplitter), one JSON object plus `\n` out per event.
+ * JsonFrameSplitter), one JSON object plus `\n` out per event. Whatever bytes arrive,
+ * every frame the splitter yields gets exactly one answer, in order.
  */
 export async function listenTcp(
   hub: Hub,
@@ -102,8 +102,8 @@ export async function listenTcp(
         if (frame.kind === 'text') hub.receive(conn, frame.text);
         else if (frame.kind === 'invalid') hub.receiveInvalid(conn);
         else {
-          conn.endWith(FRAME_TOO_LARGE);
           socket.removeAllListeners('data');
+          hub.receiveOversized(conn);
           return;
         }
       }

@@ -3,7 +3,34 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Clock } from '../../lib/clock.js';
 import type { BoundUser, HubConnection, OutgoingEvent } from './connection.js';
-import type { Hub } from './hub.js';
+import { FRAME_TOO_LARGE_REASON, type Hub } from './hub.js';
+
+/** The close code for a message over the size limit (RFC 6455 "message too big"). */
+const MESSAGE_TOO_BIG = 1009;
+
+/**
+ * A server-side socket that hands a message over the size limit to `onOversized` instead of
+ * closing at once: `ws` closes with 1009 as soon as it reads the frame's length, and the
+ * client must first get the JSON error (the hub sends it, then closes).
+ */
+class SizeLimitedWebSocket extends WebSocket {
+  onOversized: (() => void) | null = null;
+
+  override close(code?: number, data?: string | Buffer): void {
+    const onOversized = this.onOversized;
+    if (code === MESSAGE_TOO_BIG && onOversized && this.readyState === WebSocket.OPEN) {
+      this.onOversized = null;
+      onOversized();
+      return;
+    }
+    super.close(code, data);
+  }
+}
+
+/** True for the error `ws` raises when a message is over `maxPayload`. */
+function isOversizedMessageError(err: Error): boolean {
+  return (err as Error & { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
+}
 
 /** Limits for WebSocket clients. */
 export interface WsEndpointOptions {
@@ -25,7 +52,7 @@ class WsConnection implements HubConnection {
 
   constructor(
     readonly id: string,
-    private readonly socket: WebSocket,
+    private readonly socket: SizeLimitedWebSocket,
     readonly remoteAddress: string,
     private readonly maxOutgoingBufferBytes: number,
     now: number,
@@ -47,8 +74,10 @@ class WsConnection implements HubConnection {
     return this.socket.readyState === WebSocket.OPEN;
   }
 
-  close(reason: string): void {
-    if (reason === 'idle' || reason === 'server shutting down') this.socket.close(1001, reason);
+  close(reason: string, lastEvent?: OutgoingEvent): void {
+    if (lastEvent) this.send(lastEvent);
+    if (reason === FRAME_TOO_LARGE_REASON) this.socket.close(MESSAGE_TOO_BIG, reason);
+    else if (reason === 'idle' || reason === 'server shutting down') this.socket.close(1001, reason);
     else this.socket.terminate();
   }
 
@@ -72,7 +101,8 @@ class WsConnection implements HubConnection {
 
 /**
  * Serves `/ws` on the HTTP server: one JSON object per text frame, carrying the chat
- * protocol and topic subscriptions. Returns a function that closes the endpoint.
+ * protocol and topic subscriptions. A message over the size limit is answered with the
+ * JSON error, then closed with 1009. Returns a function that closes the endpoint.
  */
 export function attachWebSocket(
   server: Server,
@@ -81,6 +111,7 @@ export function attachWebSocket(
   deps: { clock: Clock },
 ): () => Promise<void> {
   const wss = new WebSocketServer({
+    WebSocket: SizeLimitedWebSocket,
     noServer: true,
     maxPayload: options.maxFrameBytes,
     perMessageDeflate: false,
@@ -105,6 +136,7 @@ export function attachWebSocket(
       );
       live.add(conn);
       hub.add(conn);
+      ws.onOversized = () => hub.receiveOversized(conn);
       ws.on('message', (data, isBinary) => {
         if (isBinary) {
           hub.receiveInvalid(conn);
@@ -114,7 +146,10 @@ export function attachWebSocket(
         hub.receive(conn, bytes.toString('utf8'));
       });
       ws.on('pong', () => (conn.answeredPing = true));
-      ws.on('error', () => ws.terminate());
+      // The oversized-message error is the hub's to answer; it closes the socket after.
+      ws.on('error', (err) => {
+        if (!isOversizedMessageError(err)) ws.terminate();
+      });
       ws.on('close', () => {
         live.delete(conn);
         void hub.remove(conn);
