@@ -9,6 +9,11 @@ export interface CoreConfig {
   dataDir: string;
   /** The built web console served from `/` (CONSOLE_DIR); null = no console. */
   consoleDir: string | null;
+  /**
+   * Where clients reach this server from outside (PUBLIC_URL, e.g. `https://stoa.example.com`):
+   * the base of links sent by mail. Never taken from a request's Host header.
+   */
+  publicUrl: string | null;
   /** Absent: SQLite file in dataDir. */
   databaseUrl: string | null;
   /** PostgreSQL connections this node keeps at most (DATABASE_POOL_SIZE). */
@@ -210,6 +215,7 @@ export function readConfig(env: Env, sections: readonly ConfigSectionReader[]): 
     port: r.int('PORT', 5000, 0, 65535),
     dataDir: path.resolve(r.string('DATA_DIR', './data')),
     consoleDir: consoleDirFrom(r.string('CONSOLE_DIR', DEFAULT_CONSOLE_DIR)),
+    publicUrl: r.url('PUBLIC_URL', HTTP),
     databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     databasePoolSize: r.int('DATABASE_POOL_SIZE', 20, 1, 1000),
     databaseSingleNode: r.bool('DATABASE_SINGLE_NODE', false),

@@ -8,7 +8,7 @@ export interface VerifyConfig {
   loginAttemptsPerMinute: number;
   /** Captcha images one client address may fetch per minute (CAPTCHA_PER_IP_PER_MINUTE): each costs a render. */
   captchaPerIpPerMinute: number;
-  /** Where dadashop's activation links point (ACTIVATION_BASE_URL); null = the request's own origin. */
+  /** Where dadashop's activation links point (ACTIVATION_BASE_URL); null = PUBLIC_URL's activation page (activation-links.ts). */
   activationBaseUrl: string | null;
   /** Weibo's OAuth client (WEIBO_*); the token exchange gives up after `timeoutMs`. */
   weibo: {

@@ -1,8 +1,8 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { App } from '../../core/app.js';
-import { consoleIsServed } from '../../core/http/console-assets.js';
 import { installErrorFunnel, type ClassifiedError, type ErrorReplies } from '../../core/http/error-funnel.js';
 import { parseEveryBodyAsJson } from '../../core/http/http-server.js';
+import { requireActivationBase } from './activation-links.js';
 import { activateDadashopUser, registerDadashopUser, sendDadashopSmsCode } from './dadashop-service.js';
 import { dadashopError, invalidField, takenField, weiboError, type DadashopReply } from './dadashop-wire.js';
 import { bodyFields } from './rules.js';
@@ -33,9 +33,6 @@ const dadashopErrorReplies: ErrorReplies = {
   internal: () => statusReply(500, 'internal error'),
 };
 
-/** Where an activation link points when ACTIVATION_BASE_URL is not set: the console's activation page when it is served, else the JSON endpoint. */
-const ownActivationUrl = (req: FastifyRequest, app: App) =>
-  `${req.protocol}://${req.host}${consoleIsServed(app) ? '/activate' : '/v1/users/activation'}`;
 
 /**
  * Front end B ("dadashop") under `/v1/users`: SMS codes, sign-up with an activation
@@ -52,7 +49,7 @@ export async function dadashopRoutes(http: FastifyInstance, app: App): Promise<v
   });
 
   http.post('/v1/users', async (req, reply) => {
-    const result = await registerDadashopUser(app, bodyFields(req.body) ?? {}, ownActivationUrl(req, app));
+    const result = await registerDadashopUser(app, bodyFields(req.body) ?? {}, requireActivationBase(app, req.socket.localPort));
     switch (result.outcome) {
       case 'registered':
         return { code: 200, username: result.username, data: { token: result.token }, carts_count: 0 };
@@ -83,7 +80,7 @@ export async function dadashopRoutes(http: FastifyInstance, app: App): Promise<v
   });
 
   http.post('/v1/users/weibo/users', async (req, reply) => {
-    const result = await bindWeiboAccount(app, bodyFields(req.body) ?? {}, ownActivationUrl(req, app));
+    const result = await bindWeiboAccount(app, bodyFields(req.body) ?? {}, requireActivationBase(app, req.socket.localPort));
     if (result.outcome === 'bound') return { code: 200, username: result.username, token: result.token };
     if (result.outcome === 'invalid_field') return send(reply, { status: 200, body: { code: 10115, error: result.message } });
     return send(reply, weiboError(result.outcome));

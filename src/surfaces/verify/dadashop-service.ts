@@ -50,13 +50,12 @@ export async function sendDadashopSmsCode(
 
 /**
  * Queues the activation mail: a fresh 4-digit code, kept hashed for 3 days, inside
- * `<base>?code=<base64url("<digits>_<username>")>`. `fallbackBase` is used when
- * ACTIVATION_BASE_URL is not set.
+ * `<base>?code=<base64url("<digits>_<username>")>`, `base` from activation-links.ts.
  */
-export async function sendActivationMail(app: App, user: { username: string; email: string }, fallbackBase: string): Promise<void> {
+export async function sendActivationMail(app: App, user: { username: string; email: string }, base: string): Promise<void> {
   const digits = generateNumericCode(4);
   await storeCode(app, ACTIVATION_PURPOSE, user.username, digits, ACTIVATION_TTL_S);
-  const link = new URL(app.config.verify.activationBaseUrl ?? fallbackBase);
+  const link = new URL(base);
   link.searchParams.set('code', encodeActivationCode(digits, user.username));
   await queueMail(app, {
     to: [user.email],
@@ -93,7 +92,7 @@ export function dadashopAccountProblem(
 export async function registerDadashopUser(
   app: App,
   body: Record<string, unknown>,
-  fallbackActivationBase: string,
+  activationBase: string,
 ): Promise<DadashopFieldProblem | { outcome: 'code_wrong' } | { outcome: 'taken'; field: string } | { outcome: 'registered'; username: string; token: string }> {
   const problem = dadashopAccountProblem(body, 'uname', ['verify']);
   if (problem) return problem;
@@ -108,7 +107,7 @@ export async function registerDadashopUser(
     if (isAppError(err) && err.code === 'conflict') return { outcome: 'taken', field: err.details.field ?? 'username' };
     throw err;
   }
-  await sendActivationMail(app, { username, email }, fallbackActivationBase);
+  await sendActivationMail(app, { username, email }, activationBase);
   return { outcome: 'registered', username, token: await issueDadashopToken(app, username) };
 }
 

@@ -1,5 +1,6 @@
 import type { Surface } from '../../core/surface.js';
 import { registerSmsJob } from '../../core/sms/sms-jobs.js';
+import { activationLinksConfigured } from './activation-links.js';
 import { readVerifyConfig } from './config.js';
 import { dadashopRoutes } from './dadashop-routes.js';
 import { ihomeRoutes } from './ihome-routes.js';
@@ -23,5 +24,8 @@ export const verifySurface: Surface = {
   async start(app) {
     // Before the server starts the job queue: texts queued by either front end need it.
     registerSmsJob(app);
+    if (!activationLinksConfigured(app)) {
+      app.log.warn('dadashop sign-up is refused until PUBLIC_URL (or ACTIVATION_BASE_URL) says where activation links point');
+    }
   },
 };

@@ -100,7 +100,7 @@ export async function completeWeiboLogin(
 export async function bindWeiboAccount(
   app: App,
   body: Record<string, unknown>,
-  fallbackActivationBase: string,
+  activationBase: string,
 ): Promise<{ outcome: 'bad_ticket' | 'database_error' } | DadashopFieldProblem | { outcome: 'bound'; username: string; token: string }> {
   const payload = typeof body.uid === 'string' ? await app.jwt.verify(body.uid) : null;
   const uid = payload?.purpose === BIND_PURPOSE ? payload.weibo_uid : undefined;
@@ -121,6 +121,6 @@ export async function bindWeiboAccount(
     return { outcome: 'database_error' };
   }
   await app.jwt.revoke(payload);
-  await sendActivationMail(app, { username, email }, fallbackActivationBase);
+  await sendActivationMail(app, { username, email }, activationBase);
   return { outcome: 'bound', username, token: await issueDadashopToken(app, username) };
 }
