@@ -1,4 +1,4 @@
-import type { CreateTableBuilder, Kysely } from 'kysely';
+import { sql, type CreateTableBuilder, type Kysely } from 'kysely';
 import type { DialectName } from './schema.js';
 import type { StoaMigration } from './migrator.js';
 
@@ -50,4 +50,37 @@ export const coreMigrations: StoaMigration[] = [
       await db.schema.createIndex('tokens_expires').on('tokens').column('expires_at').execute();
     },
   },
+  {
+    name: '0700_core_users_email_verified',
+    async up(db: Kysely<any>, dialect: DialectName) {
+      await db.schema.alterTable('users').addColumn('email_verified_at', 'bigint').execute();
+      for (const statement of dialect === 'sqlite' ? SQLITE_ACTIVATION_TRIGGER : POSTGRES_ACTIVATION_TRIGGER) await statement.execute(db);
+    },
+  },
+];
+
+/**
+ * Leaving 'pending' is e-mail activation: the only way out of it is the link mailed to the
+ * account's address. These triggers record that proof in `email_verified_at` whichever
+ * code flips the status, so Google login may trust the address (google-users.ts).
+ */
+const ACTIVATION_PROVES_EMAIL = sql`OLD.status = 'pending' AND NEW.status = 'active' AND NEW.email IS NOT NULL AND NEW.email_verified_at IS NULL`;
+
+const SQLITE_ACTIVATION_TRIGGER = [
+  sql`CREATE TRIGGER users_activation_proves_email AFTER UPDATE OF status ON users
+    WHEN ${ACTIVATION_PROVES_EMAIL}
+    BEGIN
+      UPDATE users SET email_verified_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000 WHERE id = NEW.id;
+    END`,
+];
+
+/** The PostgreSQL form of SQLITE_ACTIVATION_TRIGGER: the row is stamped before it is written. */
+const POSTGRES_ACTIVATION_TRIGGER = [
+  sql`CREATE FUNCTION users_activation_proves_email() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      NEW.email_verified_at := (extract(epoch FROM clock_timestamp()) * 1000)::bigint;
+      RETURN NEW;
+    END $$`,
+  sql`CREATE TRIGGER users_activation_proves_email BEFORE UPDATE OF status ON users
+    FOR EACH ROW WHEN (${ACTIVATION_PROVES_EMAIL}) EXECUTE FUNCTION users_activation_proves_email()`,
 ];

@@ -17,6 +17,8 @@ export interface UsersTable {
   student_id: string | null;
   created_at: EpochMs;
   last_seen_at: EpochMs | null;
+  /** When the account proved it owns `email` (activation link, a provider's verified claim); null if never. */
+  email_verified_at: EpochMs | null;
 }
 
 /** Account states: pending accounts wait for e-mail activation before they may log in. */

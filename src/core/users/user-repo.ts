@@ -13,6 +13,8 @@ export interface NewUser {
   status?: UserStatus;
   studentId?: string | null;
   createdAt: number;
+  /** Set only when the e-mail is already proven at sign-up (a provider's verified claim). */
+  emailVerifiedAt?: number | null;
 }
 
 /** Inserts a user and returns its id; a taken username/e-mail/phone surfaces as a unique violation. */
@@ -30,6 +32,7 @@ export async function insertUser(db: Executor, user: NewUser): Promise<number> {
       student_id: user.studentId ?? null,
       created_at: user.createdAt,
       last_seen_at: null,
+      email_verified_at: user.emailVerifiedAt ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();

@@ -98,13 +98,16 @@ for (const d of await dialects()) {
       assert.equal(res.body.user_info.s_name, 'alice');
     });
 
-    test('an existing account with the verified e-mail is found and bound', async () => {
+    test('a web account with the same but never verified e-mail is kept apart from the Google login', async () => {
       await signup(srv.baseUrl, 'bob');
       provider.account = { sub: 'sub-bob', email: 'BOB@example.com', email_verified: true };
       const res = await googleLogin(srv, provider);
       assert.equal(res.status, 200);
-      assert.equal(res.body.user_info.s_name, 'bob');
-      assert.equal(res.body.user_info.s_phone, (await findUserByUsername(srv.server.app.db, 'bob'))!.phone);
+      assert.match(res.body.user_info.s_name, /^bob_[0-9a-f]{6}$/);
+      assert.equal(res.body.user_info.s_email, null);
+      const bob = (await findUserByUsername(srv.server.app.db, 'bob'))!;
+      const bound = await srv.server.app.db.selectFrom('identities').select('user_id').where('subject', '=', 'sub-bob').executeTakeFirstOrThrow();
+      assert.notEqual(bound.user_id, bob.id);
     });
 
     test('a taken username gets a unique suffix', async () => {

@@ -74,6 +74,8 @@ export async function beginGoogleLogin(app: App, settings: GoogleSettings): Prom
 export interface GoogleIdentity {
   sub: string;
   email: string;
+  /** Always true here: a login whose e-mail the provider has not verified is refused. */
+  emailVerified: boolean;
 }
 
 const printable = (value: string) => value.replace(/[^\w .:()-]/g, '').slice(0, 100);
@@ -116,7 +118,7 @@ export async function finishGoogleLogin(app: App, settings: GoogleSettings, quer
   if (!claims) throw new GoogleLoginError('no ID token in the token response');
   if (typeof claims.email !== 'string' || claims.email === '') throw new GoogleLoginError('ID token carries no e-mail');
   if (claims.email_verified !== true && claims.email_verified !== 'true') throw new GoogleLoginError('e-mail not verified by the provider');
-  return { sub: claims.sub, email: claims.email };
+  return { sub: claims.sub, email: claims.email, emailVerified: true };
 }
 
 function describeGrantFailure(err: unknown): string {
