@@ -71,6 +71,12 @@ export interface CoreConfig {
   };
   /** Lifetime of an image captcha answer (CAPTCHA_TTL_S). */
   captchaTtlS: number;
+  /**
+   * Failed password logins one client address may make a minute, over every surface together
+   * (LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE); larger than a surface's per-account budget, since
+   * several people can share one address.
+   */
+  loginAttemptsPerAddressPerMinute: number;
   /** Web tokens every web surface checks: the web JWT (WEB_JWT_TTL_S) and dadashop's JWT (DADASHOP_TOKEN_TTL_S). */
   web: { jwtTtlS: number; dadashopTokenTtlS: number };
 }
@@ -258,6 +264,7 @@ export function readConfig(env: Env, sections: readonly ConfigSectionReader[]): 
       ronglianTimeoutMs: r.int('RONGLIAN_TIMEOUT_MS', 5000, 100, 120_000),
     },
     captchaTtlS: r.int('CAPTCHA_TTL_S', 180, 1, 24 * 3600),
+    loginAttemptsPerAddressPerMinute: r.int('LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE', 30, 1, 1_000_000),
     web: {
       jwtTtlS: r.int('WEB_JWT_TTL_S', 300, 1, 365 * 24 * 3600),
       dadashopTokenTtlS: r.int('DADASHOP_TOKEN_TTL_S', 86400, 60, 365 * 24 * 3600),

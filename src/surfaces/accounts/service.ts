@@ -1,8 +1,8 @@
 import type { App } from '../../core/app.js';
+import { verifyLoginWithinLimits } from '../../core/auth/login-limits.js';
 import { issueWebToken } from '../../core/auth/web-session.js';
 import { isUniqueViolation } from '../../core/db/database.js';
 import type { User } from '../../core/db/schema.js';
-import { verifyCredentials } from '../../core/users/accounts.js';
 import { findUserByEmail, findUserByPhone, findUserByUsername, insertUser, updateAccessLevel } from '../../core/users/user-repo.js';
 import { decideAccessRequest, findAccessRequest, insertAccessRequest, listAccessRequests, type AccessRequest } from './repo.js';
 import type { AccessRequestStatus } from './tables.js';
@@ -71,20 +71,20 @@ export type WebLoginOutcome =
   | { kind: 'rate_limited'; retryAfterS: number };
 
 /**
- * Checks a name (username, e-mail or phone) and password and signs a web JWT. Attempts are
- * counted per IP and name (WEB_LOGIN_ATTEMPTS_PER_MINUTE); a success gives the budget back,
- * so only failures use it up.
+ * Checks a name (username, e-mail or phone) and password and signs a web JWT. Failed tries
+ * count per account (whichever name or surface was used), per name and per address
+ * (WEB_LOGIN_ATTEMPTS_PER_MINUTE per account; see core/auth/login-limits.ts).
  */
 export async function loginWebUser(app: App, input: { name: string; password: string; ip: string }): Promise<WebLoginOutcome> {
-  const limit = app.state.limits.create('web-login', { points: app.config.accounts.loginAttemptsPerMinute, durationS: 60 });
-  const key = `${input.ip}|${input.name.toLowerCase()}`;
-  const decision = await limit.consume(key);
-  if (!decision.allowed) return { kind: 'rate_limited', retryAfterS: Math.max(1, Math.ceil(decision.retryAfterMs / 1000)) };
-  const user = await verifyCredentials(app, { usernameEmailOrPhone: input.name }, input.password);
-  if (!user) return { kind: 'invalid' };
-  if (user.status === 'pending') return { kind: 'pending' };
-  await limit.reset(key);
-  return { kind: 'ok', user, token: await issueWebToken(app, user.id) };
+  const checked = await verifyLoginWithinLimits(app, {
+    name: { usernameEmailOrPhone: input.name },
+    password: input.password,
+    ip: input.ip,
+    attemptsPerMinute: app.config.accounts.loginAttemptsPerMinute,
+  });
+  if (checked.kind !== 'ok') return checked;
+  if (checked.user.status === 'pending') return { kind: 'pending' };
+  return { kind: 'ok', user: checked.user, token: await issueWebToken(app, checked.user.id) };
 }
 
 /** Access requests for the admin list. */

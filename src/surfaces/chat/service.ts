@@ -1,10 +1,11 @@
 import type { App } from '../../core/app.js';
+import { verifyLoginWithinLimits } from '../../core/auth/login-limits.js';
 import { findTokenUser, issueToken, revokeToken, revokeUserTokens } from '../../core/auth/tokens.js';
 import { AnswerCache } from '../../core/db/answer-cache.js';
 import type { User } from '../../core/db/schema.js';
 import { AppError, isAppError } from '../../core/errors.js';
 import type { HubConnection } from '../../core/realtime/connection.js';
-import { registerAccount, verifyCredentials } from '../../core/users/accounts.js';
+import { registerAccount } from '../../core/users/accounts.js';
 import { chatRoom } from './room.js';
 import { insertChatMessage, latestChatMessages, newestChatMessageId } from './repo.js';
 import { avatarUrl } from './rules.js';
@@ -40,7 +41,8 @@ export type LoginOutcome =
   | { kind: 'rate_limited'; retryAfterS: number };
 
 /**
- * Checks credentials, then the one-live-connection rule. With `conn`, the connection
+ * Checks credentials under the shared login limits (per account, name and address; see
+ * core/auth/login-limits.ts), then the one-live-connection rule. With `conn`, the connection
  * becomes the user's live one; without (HTTP), a live connection elsewhere refuses the
  * login. A successful login ends the user's earlier chat tokens (one session per user).
  */
@@ -48,15 +50,14 @@ export async function loginChatUser(
   app: App,
   input: { username: string; password: string; ip: string; conn?: HubConnection },
 ): Promise<LoginOutcome> {
-  const limit = app.state.limits.create('chat-login', { points: app.config.chat.loginAttemptsPerMinute, durationS: 60 });
-  const limitKey = `${input.ip}|${input.username}`;
-  const decision = await limit.consume(limitKey);
-  if (!decision.allowed) return { kind: 'rate_limited', retryAfterS: Math.ceil(decision.retryAfterMs / 1000) };
-  const user = await verifyCredentials(app, { username: input.username }, input.password);
-  if (!user) return { kind: 'invalid' };
-  const outcome = await startChatSession(app, user, input.conn);
-  if (outcome.kind === 'ok') await limit.reset(limitKey);
-  return outcome;
+  const checked = await verifyLoginWithinLimits(app, {
+    name: { username: input.username },
+    password: input.password,
+    ip: input.ip,
+    attemptsPerMinute: app.config.chat.loginAttemptsPerMinute,
+  });
+  if (checked.kind !== 'ok') return checked;
+  return startChatSession(app, checked.user, input.conn);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { App } from '../../core/app.js';
+import { verifyLoginWithinLimits } from '../../core/auth/login-limits.js';
 import { findTokenUser, issueToken } from '../../core/auth/tokens.js';
 import { readWebSession, webTokenFromAuthorization } from '../../core/auth/web-session.js';
 import { AnswerCache } from '../../core/db/answer-cache.js';
@@ -6,7 +7,7 @@ import { isUniqueViolation } from '../../core/db/database.js';
 import type { User } from '../../core/db/schema.js';
 import { AppError, isAppError } from '../../core/errors.js';
 import { hasUnstorableText, unstorableTextError } from '../../core/http/input-guard.js';
-import { registerAccount, verifyCredentials } from '../../core/users/accounts.js';
+import { registerAccount } from '../../core/users/accounts.js';
 import { findUserById, findUserByUsername, touchLastSeen } from '../../core/users/user-repo.js';
 import {
   closeStudySession,
@@ -54,8 +55,9 @@ const wholeSeconds = (ms: number) => Math.floor(ms / 1000) * 1000;
 
 /**
  * Checks HTTP Basic credentials: `<token>:` (any password) or `username-or-email:password`.
- * Password tries spend from a per client-address-and-name budget (a success gives it
- * back), so Basic auth cannot be used to guess passwords at speed; tokens spend nothing.
+ * Failed password tries count per account, name and client address, shared with every
+ * other password login (core/auth/login-limits.ts), so Basic auth cannot be used to guess
+ * passwords at speed; tokens spend nothing.
  * Pending accounts are refused with a message saying why. Updates `last_seen` at most
  * once a minute.
  */
@@ -71,11 +73,14 @@ export async function authenticateStudyRequest(app: App, authorization: string |
     user = tokenUser;
     viaToken = true;
   } else if (basic.password !== '') {
-    const budget = app.state.limits.create('study-login', { points: app.config.study.loginAttemptsPerMinute, durationS: 60 });
-    const key = `${ip}|${basic.name.toLowerCase()}`;
-    if (!(await budget.consume(key)).allowed) throw new AppError('rate_limited', 'Too many failed attempts, try again in a minute');
-    user = await verifyCredentials(app, { usernameOrEmail: basic.name }, basic.password);
-    if (user) await budget.reset(key);
+    const checked = await verifyLoginWithinLimits(app, {
+      name: { usernameOrEmail: basic.name },
+      password: basic.password,
+      ip,
+      attemptsPerMinute: app.config.study.loginAttemptsPerMinute,
+    });
+    if (checked.kind === 'rate_limited') throw new AppError('rate_limited', 'Too many failed attempts, try again in a minute');
+    if (checked.kind === 'ok') user = checked.user;
   }
   if (!user) throw invalid();
   if (user.status === 'pending') {

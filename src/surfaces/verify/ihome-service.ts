@@ -1,8 +1,9 @@
 import type { App } from '../../core/app.js';
+import { verifyLoginWithinLimits } from '../../core/auth/login-limits.js';
 import { findTokenUser, issueToken, revokeToken } from '../../core/auth/tokens.js';
 import { isAppError } from '../../core/errors.js';
 import { queueSms } from '../../core/sms/sms-jobs.js';
-import { registerAccount, verifyCredentials } from '../../core/users/accounts.js';
+import { registerAccount } from '../../core/users/accounts.js';
 import { findUserByPhone } from '../../core/users/user-repo.js';
 import { checkCaptcha } from '../../core/verification/captcha.js';
 import { generateNumericCode, storeCode, verifyCode } from '../../core/verification/codes.js';
@@ -92,9 +93,9 @@ export async function registerIhomeUser(
 }
 
 /**
- * Logs a phone in. Failed and successful tries both spend from a per IP-and-phone
- * budget (a success gives it back); a pending account is told so only after its
- * password was right, so the answer reveals nothing to a guesser.
+ * Logs a phone in. Failed tries count per account (shared with every other password
+ * login), per phone and per address (core/auth/login-limits.ts); a pending account is
+ * told so only after its password was right, so the answer reveals nothing to a guesser.
  */
 export async function loginIhomeUser(
   app: App,
@@ -104,12 +105,15 @@ export async function loginIhomeUser(
   const password = presentString(request.password);
   if (mobile === null || password === null) return { outcome: 'incomplete' };
   if (!isChinaMobile(mobile)) return { outcome: 'bad_mobile' };
-  const budget = app.state.limits.create('ihome-login', { points: app.config.verify.loginAttemptsPerMinute, durationS: 60 });
-  const key = `${request.ip}|${mobile}`;
-  if (!(await budget.consume(key)).allowed) return { outcome: 'login_too_frequent' };
-  const user = await verifyCredentials(app, { phone: mobile }, password);
-  if (!user) return { outcome: 'bad_credentials' };
-  await budget.reset(key);
+  const checked = await verifyLoginWithinLimits(app, {
+    name: { phone: mobile },
+    password,
+    ip: request.ip,
+    attemptsPerMinute: app.config.verify.loginAttemptsPerMinute,
+  });
+  if (checked.kind === 'rate_limited') return { outcome: 'login_too_frequent' };
+  if (checked.kind === 'invalid') return { outcome: 'bad_credentials' };
+  const user = checked.user;
   if (user.status === 'pending') return { outcome: 'not_activated' };
   const token = await issueToken(app, user.id, IHOME_SESSION_KIND, app.config.verify.ihomeSessionTtlS);
   return { outcome: 'logged_in', session: { token, userId: user.id, name: user.username } };
