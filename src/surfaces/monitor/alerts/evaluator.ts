@@ -12,10 +12,11 @@ import {
   type AlertInstance,
 } from './repo.js';
 import { alertBody, nextAlertStep, type AlertBody, type AlertRule, type AlertStep } from './rules.js';
-import { publishAlert } from './notify.js';
+import { dueAfterGroupWait } from './group-wait.js';
+import { publishAlertNotices } from './notify.js';
 import { metricsReadThreadFor } from '../metrics/service.js';
 
-/** One notice an evaluation sent: firing, a reminder of a firing alert, or resolved. */
+/** One notice an evaluation produced: firing, a reminder of a firing alert, or resolved. */
 export interface AlertNotice {
   kind: 'firing' | 'reminder' | 'resolved';
   body: AlertBody;
@@ -26,8 +27,11 @@ const running = new WeakMap<App, Promise<AlertNotice[]>>();
 
 /**
  * Runs every enabled rule once, as of `app.clock.now()`, and sends the notices that
- * result. State lives in `alert_instances` and every transition is a conditional write,
- * so a restart never re-fires and two evaluators racing cannot both notify. Calls that
+ * result, grouped per rule and kind (one message per channel for all NFs that changed
+ * together, after ALERT_GROUP_WAIT_S; a firing NF is reminded at most every
+ * ALERT_GROUP_INTERVAL_S). Returns the notices this evaluation produced, sent or held.
+ * State lives in `alert_instances` and every transition is a conditional write, so a
+ * restart never re-fires and two evaluators racing cannot both notify. Calls that
  * overlap on one node share the evaluation in flight.
  */
 export function evaluateAlerts(app: App): Promise<AlertNotice[]> {
@@ -41,11 +45,12 @@ export function evaluateAlerts(app: App): Promise<AlertNotice[]> {
 async function evaluateAll(app: App): Promise<AlertNotice[]> {
   const now = app.clock.now();
   const notices: AlertNotice[] = [];
-  for (const rule of await listAlertRules(app.db)) {
+  const rules = await listAlertRules(app.db);
+  for (const rule of rules) {
     if (!rule.enabled) continue;
     notices.push(...(await evaluateRule(app, rule, now)));
   }
-  for (const notice of notices) await publishAlert(app, notice.kind, notice.body);
+  await publishAlertNotices(app, await dueAfterGroupWait(app, rules.map((r) => r.name), notices));
   return notices;
 }
 
@@ -55,11 +60,13 @@ async function evaluateRule(app: App, rule: AlertRule, now: number): Promise<Ale
   });
   const instances = await instancesOfRule(app.db, rule.name);
   const nfs = new Set([...averages.keys(), ...instances.keys()]);
+  // ALERT_GROUP_INTERVAL_S: a firing NF is reminded at most this often, whatever the rule's repeat.
+  const paced = rule.repeat_s > 0 ? { ...rule, repeat_s: Math.max(rule.repeat_s, app.config.monitor.alertGroupIntervalS) } : rule;
   const notices: AlertNotice[] = [];
   for (const nf of [...nfs].sort()) {
     const average = averages.get(nf) ?? null;
     const instance = instances.get(nf);
-    const step = nextAlertStep(rule, instance, average, now);
+    const step = nextAlertStep(paced, instance, average, now);
     if (step === 'none') continue;
     const notice = await app.db.transaction().execute((tx) => applyStep(tx, rule, nf, instance, step, average, now));
     if (notice) notices.push(notice);

@@ -281,3 +281,14 @@ export async function deleteNodesSilentSince(db: Executor, cutoff: number): Prom
 
 /** The stored row type, for tests and the bench that fill the table directly. */
 export type SampleRow = Omit<NfSamplesTable, 'id'>;
+
+/** Which of `names` have an nf_nodes row (have been stored and not yet expired). */
+export async function knownNodeNames(db: Executor, names: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let i = 0; i < names.length; i += ROWS_PER_STATEMENT) {
+    const chunk = names.slice(i, i + ROWS_PER_STATEMENT);
+    const rows = await metrics(db).selectFrom('nf_nodes').select('s_nf').where('s_nf', 'in', chunk).execute();
+    for (const row of rows) found.add(row.s_nf);
+  }
+  return found;
+}

@@ -1,10 +1,12 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../../core/app.js';
 import { AppError, defaultStatusFor } from '../../../core/errors.js';
 import { installErrorFunnel, type ClassifiedError, type ErrorReplies, type WireReply } from '../../../core/http/error-funnel.js';
 import { parseEveryBodyAsJson } from '../../../core/http/http-server.js';
 import { appendPostedSample, encodePostedBatch, isNumericKey, parseSecondsParam, parseTimeParam } from './rules.js';
 import { ROW_WIDTH, type EncodedRows } from './sample-rows.js';
+import { admitAndStore } from './ingest-guard.js';
+import { requireIngestToken } from './ingest-token.js';
 import { ingestRows, latestSample, nfNodes, nfSeries, nfStats } from './service.js';
 
 type Query = Record<string, string | string[] | undefined>;
@@ -59,16 +61,19 @@ export async function metricsRoutes(http: FastifyInstance, app: App): Promise<vo
 
   installErrorFunnel(http, 'metrics', metricsErrorReplies);
 
-  http.post('/nfs/resource', async (req) => {
+  // INGEST_TOKEN, when set, is checked before the body is parsed.
+  const tokenCheck = { onRequest: async (req: FastifyRequest) => requireIngestToken(app, req.headers.authorization) };
+
+  http.post('/nfs/resource', tokenCheck, async (req) => {
     const row: EncodedRows = [];
     appendPostedSample(row, req.body, app.clock.now());
-    await ingestRows(app, row);
+    await admitAndStore(app, row, false, () => ingestRows(app, row));
     return { message: RECEIVED };
   });
 
-  http.post('/nfs/resource/batch', async (req) => {
+  http.post('/nfs/resource/batch', tokenCheck, async (req) => {
     const rows = encodePostedBatch(req.body, app.clock.now());
-    await ingestRows(app, rows);
+    await admitAndStore(app, rows, true, () => ingestRows(app, rows));
     return { message: RECEIVED, count: rows.length / ROW_WIDTH };
   });
 
