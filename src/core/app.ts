@@ -96,7 +96,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     idleTimeoutMs: config.realtime.idleTimeoutS * 1000,
     sweepIntervalMs: config.realtime.sweepIntervalS * 1000,
   });
-  const jwt = createJwtKit(loadJwtSecret(config.jwtSecret, config.dataDir), clock, state.kv);
+  const jwt = createJwtKit(loadJwtSecret(config.jwtSecret, config.dataDir), clock, database.db);
   const jobs = config.redisUrl
     ? createBullJobQueue({ url: config.redisUrl, prefix: `${config.redisPrefix}jobs`, log })
     : createMemoryJobQueue({ log });

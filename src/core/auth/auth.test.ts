@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '../../lib/clock.js';
-import { createMemoryState } from '../state/memory-state.js';
-import { createJwtKit, loadJwtSecret } from './jwt.js';
+import { createJwtKit, loadJwtSecret, type JwtKit } from './jwt.js';
 import { mkdtempSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,41 +10,67 @@ import { deleteExpiredTokens, findTokenUser, issueToken, revokeToken, revokeUser
 import { sha256Hex } from '../../lib/crypto.js';
 import { registerAccount } from '../users/accounts.js';
 
-describe('JWT kit', () => {
-  const clock = new ManualClock();
-  const state = createMemoryState(clock);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'stoa-jwt-'));
-  const kit = createJwtKit(loadJwtSecret(null, dir), clock, state.kv);
-  after(() => state.close());
+for (const d of await dialects()) {
+  describe(`JWT kit on ${d.name}`, { skip: d.skip }, () => {
+    const clock = new ManualClock();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'stoa-jwt-'));
+    let db: TestDatabase;
+    let stoa: TestServer;
+    let kit: JwtKit;
+    before(async () => {
+      db = await createTestDatabase(d.name);
+      stoa = await startTestServer(db, { clock });
+      kit = createJwtKit(loadJwtSecret(null, dir), clock, stoa.server.app.db);
+    });
+    after(async () => {
+      await stoa.stop();
+      await db.drop();
+    });
 
-  test('the generated secret is kept in DATA_DIR with mode 0600 and reused', () => {
-    const again = loadJwtSecret(null, dir);
-    assert.deepEqual(again, loadJwtSecret(null, dir));
-    assert.equal(statSync(path.join(dir, 'jwt-secret')).mode & 0o777, 0o600);
-  });
+    test('the generated secret is kept in DATA_DIR with mode 0600 and reused', () => {
+      const again = loadJwtSecret(null, dir);
+      assert.deepEqual(again, loadJwtSecret(null, dir));
+      assert.equal(statSync(path.join(dir, 'jwt-secret')).mode & 0o777, 0o600);
+    });
 
-  test('sign carries iat, nbf, exp, jti; verify honours expiry and revocation', async () => {
-    const token = await kit.sign({ identity: 7 }, 300);
-    const payload = await kit.verify(token);
-    assert.equal(payload?.identity, 7);
-    assert.equal(payload!.exp! - payload!.iat!, 300);
-    assert.equal(payload!.nbf, payload!.iat);
-    assert.match(String(payload!.jti), /^[0-9a-f]{32}$/);
-    clock.advance(301_000);
-    assert.equal(await kit.verify(token), null);
-    const second = await kit.sign({ identity: 7 }, 300);
-    await kit.revoke((await kit.verify(second))!);
-    assert.equal(await kit.verify(second), null);
-  });
+    test('sign carries iat, nbf, exp, jti; verify honours expiry and revocation', async () => {
+      const token = await kit.sign({ identity: 7 }, 300);
+      const payload = await kit.verify(token);
+      assert.equal(payload?.identity, 7);
+      assert.equal(payload!.exp! - payload!.iat!, 300);
+      assert.equal(payload!.nbf, payload!.iat);
+      assert.match(String(payload!.jti), /^[0-9a-f]{32}$/);
+      clock.advance(301_000);
+      assert.equal(await kit.verify(token), null);
+      const second = await kit.sign({ identity: 7 }, 300);
+      await kit.revoke((await kit.verify(second))!);
+      assert.equal(await kit.verify(second), null);
+      assert.equal((await kit.verifyIgnoringRevocation(second))?.identity, 7, 'the caller checks revocation itself');
+    });
 
-  test('tampered or foreign tokens are refused', async () => {
-    const token = await kit.sign({ identity: 1 }, 300);
-    const other = createJwtKit(new TextEncoder().encode('x'.repeat(40)), clock, state.kv);
-    assert.equal(await other.verify(token), null);
-    assert.equal(await kit.verify(`${token.slice(0, -2)}xx`), null);
-    assert.equal(await kit.verify('not.a.jwt'), null);
+    test('a revocation is kept in the database until its token has expired, then swept', async () => {
+      const token = await kit.sign({ identity: 8 }, 300);
+      const payload = (await kit.verify(token))!;
+      await kit.revoke(payload);
+      await kit.revoke(payload);
+      const fresh = createJwtKit(loadJwtSecret(null, dir), clock, stoa.server.app.db);
+      assert.equal(await fresh.verify(token), null, 'a kit built afresh (a restart) still refuses it');
+      const jtis = async () => (await stoa.server.app.db.selectFrom('revoked_tokens' as never).select('jti' as never).execute()).map((r) => (r as { jti: string }).jti);
+      assert.ok((await jtis()).includes(String(payload.jti)));
+      clock.advance(301_000 + 60_000);
+      await kit.revoke((await kit.verify(await kit.sign({ identity: 9 }, 300)))!);
+      assert.ok(!(await jtis()).includes(String(payload.jti)), 'swept once well past its expiry');
+    });
+
+    test('tampered or foreign tokens are refused', async () => {
+      const token = await kit.sign({ identity: 1 }, 300);
+      const other = createJwtKit(new TextEncoder().encode('x'.repeat(40)), clock, stoa.server.app.db);
+      assert.equal(await other.verify(token), null);
+      assert.equal(await kit.verify(`${token.slice(0, -2)}xx`), null);
+      assert.equal(await kit.verify('not.a.jwt'), null);
+    });
   });
-});
+}
 
 for (const d of await dialects()) {
   describe(`opaque tokens on ${d.name}`, { skip: d.skip }, () => {

@@ -12,7 +12,7 @@ export function withIdColumn<T extends string>(
     : table.addColumn('id', 'integer', (c) => c.primaryKey().generatedByDefaultAsIdentity());
 }
 
-/** The users, identities and tokens tables that every surface shares. */
+/** The users, identities and tokens tables that every surface shares, and what ends web tokens. */
 export const coreMigrations: StoaMigration[] = [
   {
     name: '0001_core_users',
@@ -57,6 +57,67 @@ export const coreMigrations: StoaMigration[] = [
       for (const statement of dialect === 'sqlite' ? SQLITE_ACTIVATION_TRIGGER : POSTGRES_ACTIVATION_TRIGGER) await statement.execute(db);
     },
   },
+  {
+    name: '0800_core_token_revocation',
+    async up(db: Kysely<any>, dialect: DialectName) {
+      await db.schema
+        .createTable('revoked_tokens')
+        .addColumn('jti', 'text', (c) => c.primaryKey())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('revoked_tokens_expires').on('revoked_tokens').column('expires_at').execute();
+      await db.schema
+        .createTable('user_session_epochs')
+        .addColumn('user_id', 'integer', (c) => c.primaryKey())
+        .addColumn('epoch', 'integer', (c) => c.notNull())
+        .execute();
+      for (const statement of dialect === 'sqlite' ? SQLITE_EPOCH_TRIGGERS : POSTGRES_EPOCH_TRIGGERS) await statement.execute(db);
+    },
+  },
+];
+
+/**
+ * The user changes that end every web session of that user: a new password or level, or an
+ * active account leaving 'active' (activation, pending to active, ends nothing).
+ */
+const SESSION_ENDING_CHANGE = {
+  sqlite: sql`OLD.access_level IS NOT NEW.access_level OR OLD.password_hash IS NOT NEW.password_hash
+    OR (OLD.status = 'active' AND NEW.status IS NOT 'active')`,
+  postgres: sql`OLD.access_level IS DISTINCT FROM NEW.access_level OR OLD.password_hash IS DISTINCT FROM NEW.password_hash
+    OR (OLD.status = 'active' AND NEW.status IS DISTINCT FROM 'active')`,
+};
+
+/**
+ * Triggers moving a user's session epoch on every session-ending change and on deletion
+ * (a reused id never inherits old tokens), whichever code or tool makes the change.
+ * The row outlives the user on purpose.
+ */
+const SQLITE_EPOCH_TRIGGERS = [
+  sql`CREATE TRIGGER users_end_sessions_on_change AFTER UPDATE OF access_level, password_hash, status ON users
+    WHEN ${SESSION_ENDING_CHANGE.sqlite}
+    BEGIN
+      INSERT INTO user_session_epochs (user_id, epoch) VALUES (NEW.id, 1)
+        ON CONFLICT (user_id) DO UPDATE SET epoch = epoch + 1;
+    END`,
+  sql`CREATE TRIGGER users_end_sessions_on_delete AFTER DELETE ON users
+    BEGIN
+      INSERT INTO user_session_epochs (user_id, epoch) VALUES (OLD.id, 1)
+        ON CONFLICT (user_id) DO UPDATE SET epoch = epoch + 1;
+    END`,
+];
+
+/** The PostgreSQL form of SQLITE_EPOCH_TRIGGERS: one function, two triggers. */
+const POSTGRES_EPOCH_TRIGGERS = [
+  sql`CREATE FUNCTION users_end_sessions() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO user_session_epochs (user_id, epoch) VALUES (OLD.id, 1)
+        ON CONFLICT (user_id) DO UPDATE SET epoch = user_session_epochs.epoch + 1;
+      RETURN NULL;
+    END $$`,
+  sql`CREATE TRIGGER users_end_sessions_on_change AFTER UPDATE OF access_level, password_hash, status ON users
+    FOR EACH ROW WHEN (${SESSION_ENDING_CHANGE.postgres}) EXECUTE FUNCTION users_end_sessions()`,
+  sql`CREATE TRIGGER users_end_sessions_on_delete AFTER DELETE ON users
+    FOR EACH ROW EXECUTE FUNCTION users_end_sessions()`,
 ];
 
 /**
