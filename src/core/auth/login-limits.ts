@@ -12,10 +12,13 @@ import { findUserByEmail, findUserByPhone, findUserByUsername } from '../users/u
  *   against a name that does not exist is limited exactly like one that does;
  * - `addr:<ip>`: the client address over all surfaces together, so one address cannot
  *   spread guesses over many accounts or surfaces (LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE).
- * Only failures use a budget up: a right password gives the account and name budgets back
- * and is not counted against the address. Each try is reserved before the password check,
- * so parallel guesses cannot overrun a budget. Windows follow `app.clock`, so the memory
- * and Redis states expire alike and tests move time instead of sleeping.
+ * Only failures use a budget up. A try is reserved in the account and name budgets before
+ * the password check, so parallel guesses cannot overrun them, and a right password gives
+ * them back. The address budget counts failures after the check, so many people logging in
+ * at once behind one address never use it up; parallel wrong tries can overrun it by the
+ * number in flight, which the account and name budgets still bound. Windows follow
+ * `app.clock`, so the memory and Redis states expire alike and tests move time instead of
+ * sleeping.
  */
 
 /** Length of one counting window. */
@@ -36,8 +39,8 @@ export type LimitedLoginOutcome = { kind: 'ok'; user: User } | { kind: 'invalid'
 interface Budget {
   subject: string;
   points: number;
-  /** Successes are subtracted instead of resetting the budget (the address budget). */
-  creditsSuccess: boolean;
+  /** Counted before the password check and given back on success; otherwise counted only after a failure (the address). */
+  reserved: boolean;
 }
 
 /**
@@ -54,8 +57,11 @@ export async function verifyLoginWithinLimits(app: App, attempt: LoginTry): Prom
     return { kind: 'rate_limited', retryAfterS: Math.max(1, Math.ceil(((window + 1) * LOGIN_WINDOW_MS - now) / 1000)) };
   }
   const user = await verifyCredentials(app, account ? { username: account.username } : attempt.name, attempt.password);
-  if (!user) return { kind: 'invalid' };
-  await giveBackSuccess(app, budgets, user, window);
+  if (!user) {
+    await countFailure(app, budgets, window);
+    return { kind: 'invalid' };
+  }
+  await giveBackReserved(app, budgets, user, window);
   return { kind: 'ok', user };
 }
 
@@ -81,10 +87,10 @@ async function findLoginAccount(app: App, name: LoginName): Promise<User | undef
 
 function loginBudgets(app: App, attempt: LoginTry, account: User | undefined): Budget[] {
   const budgets: Budget[] = [
-    { subject: nameSubject(typedLoginName(attempt.name)), points: attempt.attemptsPerMinute, creditsSuccess: false },
-    { subject: `addr:${attempt.ip}`, points: app.config.loginAttemptsPerAddressPerMinute, creditsSuccess: true },
+    { subject: nameSubject(typedLoginName(attempt.name)), points: attempt.attemptsPerMinute, reserved: true },
+    { subject: `addr:${attempt.ip}`, points: app.config.loginAttemptsPerAddressPerMinute, reserved: false },
   ];
-  if (account) budgets.push({ subject: `account:${account.id}`, points: attempt.attemptsPerMinute, creditsSuccess: false });
+  if (account) budgets.push({ subject: `account:${account.id}`, points: attempt.attemptsPerMinute, reserved: true });
   return budgets;
 }
 
@@ -92,30 +98,30 @@ function loginBudgets(app: App, attempt: LoginTry, account: User | undefined): B
 const KEEP_COUNTS_MS = 2 * LOGIN_WINDOW_MS;
 const nameSubject = (typed: string) => `name:${typed.trim().toLowerCase()}`;
 const triesKey = (subject: string, window: number) => `login-tries:${subject}:${window}`;
-const successesKey = (subject: string, window: number) => `login-successes:${subject}:${window}`;
 
-/** Counts the try in every budget; false when any of them is already spent. */
+/** Reserves the try in the reserved budgets and checks the others; false when any budget is spent. */
 async function reserveTry(app: App, budgets: Budget[], window: number): Promise<boolean> {
   const withinBudget = await Promise.all(
     budgets.map(async (budget) => {
-      const tries = await app.state.kv.increment(triesKey(budget.subject, window), KEEP_COUNTS_MS);
-      const successes = budget.creditsSuccess ? Number((await app.state.kv.get(successesKey(budget.subject, window))) ?? 0) : 0;
-      return tries - successes <= budget.points;
+      const key = triesKey(budget.subject, window);
+      if (budget.reserved) return (await app.state.kv.increment(key, KEEP_COUNTS_MS)) <= budget.points;
+      return Number((await app.state.kv.get(key)) ?? 0) < budget.points;
     }),
   );
   return withinBudget.every(Boolean);
 }
 
+/** A wrong password (or unknown name) counts in the budgets not reserved up front. */
+async function countFailure(app: App, budgets: Budget[], window: number): Promise<void> {
+  await Promise.all(budgets.filter((b) => !b.reserved).map((b) => app.state.kv.increment(triesKey(b.subject, window), KEEP_COUNTS_MS)));
+}
+
 /**
  * A right password is not a guess: the account and every name it goes by (not only the one
- * typed) refill, and the address is credited so the try does not count against it.
+ * typed) get their budgets back.
  */
-async function giveBackSuccess(app: App, budgets: Budget[], user: User, window: number): Promise<void> {
+async function giveBackReserved(app: App, budgets: Budget[], user: User, window: number): Promise<void> {
   const names = [user.username, user.email, user.phone].filter((name): name is string => !!name).map(nameSubject);
-  const refilled = new Set([...budgets.filter((b) => !b.creditsSuccess).map((b) => b.subject), ...names]);
-  const credited = budgets.filter((b) => b.creditsSuccess).map((b) => b.subject);
-  await Promise.all([
-    ...[...refilled].map((subject) => app.state.kv.delete(triesKey(subject, window))),
-    ...credited.map((subject) => app.state.kv.increment(successesKey(subject, window), KEEP_COUNTS_MS)),
-  ]);
+  const refilled = new Set([...budgets.filter((b) => b.reserved).map((b) => b.subject), ...names]);
+  await Promise.all([...refilled].map((subject) => app.state.kv.delete(triesKey(subject, window))));
 }
