@@ -66,6 +66,8 @@ describe('Redis outage and recovery', { skip: !redisBinary && 'redis-server not 
     httpToken = login.body.token;
     await webSignup(stoa.baseUrl, 'vera');
     webToken = (await webLogin(stoa.baseUrl, 'vera')).access_token;
+    // Live before the outage: a viewer's heartbeat then needs Redis (who is watching).
+    assert.equal((await http(stoa.baseUrl, 'POST', '/user/live', { headers: { authorization: `Bearer ${webToken}` }, body: { s_name: 'vera' } })).status, 200);
     studyToken = (await http(stoa.baseUrl, 'GET', '/api/v1.0/token', { headers: basic('hugo', 'pw-hugo') })).body.token;
     assert.ok(studyToken, 'a study token before the outage');
   });

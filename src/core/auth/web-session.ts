@@ -11,9 +11,10 @@ import { revokedJtiOf } from './jwt.js';
  * core and neither surface imports the other.
  *
  * A token ends early in two ways, both kept in the database: logout puts its `jti` on the
- * revocation list, and a change of the user's password, level or status (or deletion)
- * moves the user's session epoch (a trigger, whatever makes the change), which ends every
- * token signed under an earlier epoch. Both are read in the same query as the user.
+ * revocation list, and a level change (or anything else that calls `endWebSessions` in
+ * core/users/user-repo.ts: a password change, an account disabled or deleted) moves the
+ * user's session epoch, which ends every token signed under an earlier epoch. Both are read
+ * in the same query as the user.
  */
 
 /** A verified web token together with the user it names. */

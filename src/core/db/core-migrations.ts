@@ -1,4 +1,4 @@
-import { sql, type CreateTableBuilder, type Kysely } from 'kysely';
+import type { CreateTableBuilder, Kysely } from 'kysely';
 import type { DialectName } from './schema.js';
 import type { StoaMigration } from './migrator.js';
 
@@ -52,14 +52,14 @@ export const coreMigrations: StoaMigration[] = [
   },
   {
     name: '0700_core_users_email_verified',
-    async up(db: Kysely<any>, dialect: DialectName) {
+    async up(db: Kysely<any>) {
+      // Set when an address is proven: dadashop activation, a Google sign-up with a verified e-mail.
       await db.schema.alterTable('users').addColumn('email_verified_at', 'bigint').execute();
-      for (const statement of dialect === 'sqlite' ? SQLITE_ACTIVATION_TRIGGER : POSTGRES_ACTIVATION_TRIGGER) await statement.execute(db);
     },
   },
   {
     name: '0800_core_token_revocation',
-    async up(db: Kysely<any>, dialect: DialectName) {
+    async up(db: Kysely<any>) {
       await db.schema
         .createTable('revoked_tokens')
         .addColumn('jti', 'text', (c) => c.primaryKey())
@@ -71,77 +71,6 @@ export const coreMigrations: StoaMigration[] = [
         .addColumn('user_id', 'integer', (c) => c.primaryKey())
         .addColumn('epoch', 'integer', (c) => c.notNull())
         .execute();
-      for (const statement of dialect === 'sqlite' ? SQLITE_EPOCH_TRIGGERS : POSTGRES_EPOCH_TRIGGERS) await statement.execute(db);
     },
   },
-];
-
-/**
- * The user changes that end every web session of that user: a new password or level, or an
- * active account leaving 'active' (activation, pending to active, ends nothing).
- */
-const SESSION_ENDING_CHANGE = {
-  sqlite: sql`OLD.access_level IS NOT NEW.access_level OR OLD.password_hash IS NOT NEW.password_hash
-    OR (OLD.status = 'active' AND NEW.status IS NOT 'active')`,
-  postgres: sql`OLD.access_level IS DISTINCT FROM NEW.access_level OR OLD.password_hash IS DISTINCT FROM NEW.password_hash
-    OR (OLD.status = 'active' AND NEW.status IS DISTINCT FROM 'active')`,
-};
-
-/**
- * Triggers moving a user's session epoch on every session-ending change and on deletion
- * (a reused id never inherits old tokens), whichever code or tool makes the change.
- * The row outlives the user on purpose.
- */
-const SQLITE_EPOCH_TRIGGERS = [
-  sql`CREATE TRIGGER users_end_sessions_on_change AFTER UPDATE OF access_level, password_hash, status ON users
-    WHEN ${SESSION_ENDING_CHANGE.sqlite}
-    BEGIN
-      INSERT INTO user_session_epochs (user_id, epoch) VALUES (NEW.id, 1)
-        ON CONFLICT (user_id) DO UPDATE SET epoch = epoch + 1;
-    END`,
-  sql`CREATE TRIGGER users_end_sessions_on_delete AFTER DELETE ON users
-    BEGIN
-      INSERT INTO user_session_epochs (user_id, epoch) VALUES (OLD.id, 1)
-        ON CONFLICT (user_id) DO UPDATE SET epoch = epoch + 1;
-    END`,
-];
-
-/** The PostgreSQL form of SQLITE_EPOCH_TRIGGERS: one function, two triggers. */
-const POSTGRES_EPOCH_TRIGGERS = [
-  sql`CREATE FUNCTION users_end_sessions() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      INSERT INTO user_session_epochs (user_id, epoch) VALUES (OLD.id, 1)
-        ON CONFLICT (user_id) DO UPDATE SET epoch = user_session_epochs.epoch + 1;
-      RETURN NULL;
-    END $$`,
-  sql`CREATE TRIGGER users_end_sessions_on_change AFTER UPDATE OF access_level, password_hash, status ON users
-    FOR EACH ROW WHEN (${SESSION_ENDING_CHANGE.postgres}) EXECUTE FUNCTION users_end_sessions()`,
-  sql`CREATE TRIGGER users_end_sessions_on_delete AFTER DELETE ON users
-    FOR EACH ROW EXECUTE FUNCTION users_end_sessions()`,
-];
-
-/**
- * Leaving 'pending' is e-mail activation: the only way out of it is the link mailed to the
- * account's address. These triggers record that proof in `email_verified_at` whichever
- * code flips the status, so Google login may trust the address (google-users.ts).
- */
-const ACTIVATION_PROVES_EMAIL = sql`OLD.status = 'pending' AND NEW.status = 'active' AND NEW.email IS NOT NULL AND NEW.email_verified_at IS NULL`;
-
-const SQLITE_ACTIVATION_TRIGGER = [
-  sql`CREATE TRIGGER users_activation_proves_email AFTER UPDATE OF status ON users
-    WHEN ${ACTIVATION_PROVES_EMAIL}
-    BEGIN
-      UPDATE users SET email_verified_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000 WHERE id = NEW.id;
-    END`,
-];
-
-/** The PostgreSQL form of SQLITE_ACTIVATION_TRIGGER: the row is stamped before it is written. */
-const POSTGRES_ACTIVATION_TRIGGER = [
-  sql`CREATE FUNCTION users_activation_proves_email() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      NEW.email_verified_at := (extract(epoch FROM clock_timestamp()) * 1000)::bigint;
-      RETURN NEW;
-    END $$`,
-  sql`CREATE TRIGGER users_activation_proves_email BEFORE UPDATE OF status ON users
-    FOR EACH ROW WHEN (${ACTIVATION_PROVES_EMAIL}) EXECUTE FUNCTION users_activation_proves_email()`,
 ];

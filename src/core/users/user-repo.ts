@@ -71,7 +71,10 @@ export function findUserByPhone(db: Executor, phone: string): Promise<User | und
   return db.selectFrom('users').selectAll().where('phone', '=', phone).executeTakeFirst();
 }
 
-/** Replaces a stored password hash (rehash after a legacy login, password change). */
+/**
+ * Replaces a stored password hash (rehash after a legacy login, password change). A password
+ * change must also end the user's web sessions (`endWebSessions`); a rehash must not.
+ */
 export async function updatePasswordHash(db: Executor, id: number, hash: string): Promise<void> {
   await db.updateTable('users').set({ password_hash: hash }).where('id', '=', id).execute();
 }
@@ -86,9 +89,31 @@ export async function updateAvatar(db: Executor, id: number, avatar: string | nu
   await db.updateTable('users').set({ avatar }).where('id', '=', id).execute();
 }
 
-/** Sets the access level (admin tooling). */
+/**
+ * Sets the access level (admin tooling, access requests) and, when it changed, ends the
+ * user's web sessions in the same transaction: tokens signed before carry the old level.
+ */
 export async function updateAccessLevel(db: Executor, id: number, level: number): Promise<void> {
-  await db.updateTable('users').set({ access_level: level }).where('id', '=', id).execute();
+  const change = async (trx: Executor) => {
+    const result = await trx.updateTable('users').set({ access_level: level }).where('id', '=', id).where('access_level', '!=', level).executeTakeFirst();
+    if (Number(result.numUpdatedRows) > 0) await endWebSessions(trx, id);
+  };
+  if (db.isTransaction) await change(db);
+  else await db.transaction().execute(change);
+}
+
+/**
+ * Ends every web session (JWT) of the user signed so far: the user's session epoch moves,
+ * and a token is accepted only with the epoch it was signed under (core/auth/web-session.ts).
+ * For a level change, a password change, an account disabled or deleted.
+ */
+export async function endWebSessions(db: Executor, id: number): Promise<void> {
+  await db
+    .withTables<{ user_session_epochs: { user_id: number; epoch: number } }>()
+    .insertInto('user_session_epochs')
+    .values({ user_id: id, epoch: 1 })
+    .onConflict((oc) => oc.column('user_id').doUpdateSet({ epoch: sql`user_session_epochs.epoch + 1` }))
+    .execute();
 }
 
 /** Users in id order, a page at a time. */

@@ -84,12 +84,13 @@ for (const d of await dialects()) {
       assert.deepEqual([res.status, res.body], [403, { Error: 'Forbidden' }]);
     });
 
-    test('the admin check reads the level now, not the one in the token', async () => {
+    test('a level change ends the sessions signed before it: the demoted admin\'s token is refused', async () => {
       const root = await findUserByUsername(srv.server.app.db, 'root');
       await updateAccessLevel(srv.server.app.db, root!.id, 1);
       const res = await pendingList(srv, admin);
-      assert.deepEqual([res.status, res.body], [403, { Error: 'Forbidden' }]);
+      assert.equal(res.status, 401);
       await updateAccessLevel(srv.server.app.db, root!.id, 9);
+      assert.equal((await pendingList(srv, admin)).status, 401, 'raising the level again does not bring the old token back');
     });
   });
 

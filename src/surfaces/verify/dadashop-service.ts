@@ -118,6 +118,6 @@ export async function activateDadashopUser(app: App, code: unknown): Promise<'ac
   const user = await findUserByUsername(app.db, parsed.username);
   if (!user) return 'invalid';
   if ((await verifyCode(app, ACTIVATION_PURPOSE, user.username, parsed.digits)) !== 'ok') return 'invalid';
-  await activateUser(app.db, user.id);
+  await activateUser(app.db, user.id, app.clock.now());
   return 'activated';
 }
