@@ -4,7 +4,7 @@ import type { EnvReader } from '../../core/config.js';
 export interface StudyConfig {
   /** Study token lifetime (STUDY_TOKEN_TTL_S). */
   tokenTtlS: number;
-  /** Basic-auth password tries per address and name a minute (STUDY_LOGIN_ATTEMPTS_PER_MINUTE). */
+  /** Failed Basic-auth password tries per account (and per name as typed) a minute (STUDY_LOGIN_ATTEMPTS_PER_MINUTE; core/auth/login-limits.ts). */
   loginAttemptsPerMinute: number;
   /** The school system that confirms a student at registration (STUDENT_VERIFIER, _URL, _OK, _TIMEOUT_MS). */
   studentVerifier: { kind: 'none' | 'http'; url: string | null; okPattern: string | null; timeoutMs: number };

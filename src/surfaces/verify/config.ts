@@ -4,7 +4,7 @@ import type { EnvReader } from '../../core/config.js';
 export interface VerifyConfig {
   /** iHome session lifetime, sliding (IHOME_SESSION_TTL_S). */
   ihomeSessionTtlS: number;
-  /** iHome logins per address and phone per minute (IHOME_LOGIN_ATTEMPTS_PER_MINUTE). */
+  /** Failed iHome logins per account (and per phone as typed) a minute (IHOME_LOGIN_ATTEMPTS_PER_MINUTE; core/auth/login-limits.ts). */
   loginAttemptsPerMinute: number;
   /** Captcha images one client address may fetch per minute (CAPTCHA_PER_IP_PER_MINUTE): each costs a render. */
   captchaPerIpPerMinute: number;
