@@ -140,20 +140,25 @@ describe('console accounts: sign-in, registration, activation', { skip }, () => 
     for (const name of ['Chat', 'Monitor', 'Live', 'Study']) assert.equal(await page.locator('.home-cards').getByRole('link', { name }).count(), 1);
     assert.equal(await page.getByRole('link', { name: 'Admin' }).count(), 0);
 
-    // The JWT is refreshed about a minute before it expires (65 s here), and the refresh
-    // brings the account as it is now: an admin raising wanda to 9 shows the Admin link.
+    // A level change ends the sessions signed before it (their token carries the old level):
+    // the console's next refresh is refused and it asks to sign in again. Signed in anew,
+    // wanda (raised to 9) sees the Admin link, and the new JWT is refreshed about a minute
+    // before it expires (65 s here).
     const app = server.app;
-    await updateAccessLevel(app.db, (await findUserByUsername(app.db, 'wanda'))!.id, 9);
+    const wandaId = (await findUserByUsername(app.db, 'wanda'))!.id;
+    await updateAccessLevel(app.db, wandaId, 9);
+    await page.getByText('Your session ended, sign in again').waitFor({ timeout: 15_000 });
+    await signInWith(page, 'wanda', 'wanda-pass-1');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).waitFor();
     const token = () => page.evaluate(() => JSON.parse(sessionStorage.getItem('stoa.session') ?? '{}').webToken as string);
     const first = await token();
     await page.waitForFunction((old) => JSON.parse(sessionStorage.getItem('stoa.session') ?? '{}').webToken !== old, first, { timeout: 15_000 });
     const fresh = await token();
     assert.equal((await http(baseUrl, 'POST', '/user/token/refresh', { headers: { authorization: `JWT ${fresh}` } })).status, 200);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).waitFor();
-    await updateAccessLevel(app.db, (await findUserByUsername(app.db, 'wanda'))!.id, 0);
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/#\/signin/);
+    await updateAccessLevel(app.db, wandaId, 0);
     await signInWith(page, 'wanda', 'not-her-password');
     await page.getByRole('alert').filter({ hasText: 'Invalid credentials' }).waitFor();
     await screenshotBothSizes(page, 'signin');

@@ -96,7 +96,7 @@ export async function refreshNow(): Promise<void> {
     updateSession({
       webToken: token,
       webTokenExpiresAt: Number(jwtClaims(token).exp) * 1000,
-      // A level an admin changed since sign-in shows from here on (the Admin link comes and goes with it).
+      // The account as the server has it now (a level change ends the session, so this rarely differs).
       ...(typeof level === 'number' ? { accessLevel: level } : {}),
     });
     scheduleRefresh();

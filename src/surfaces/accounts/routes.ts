@@ -150,7 +150,7 @@ export async function accountRoutes(http: FastifyInstance, app: App): Promise<vo
   // Beyond the seed, for the web console: token refresh, Weibo (dadashop token) exchange, admin user list.
   http.post('/user/token/refresh', async (req) => {
     const session = await requireSession(req);
-    // The account as it is now: a level an admin changed since sign-in reaches the console here.
+    // The account as it is now (a level change ends the session instead: the old token is refused).
     return { access_token: await issueWebToken(app, session.user.id), user_info: webUserInfo(session.user) };
   });
 
