@@ -1,7 +1,6 @@
 import type { App } from '../app.js';
 import type { User } from '../db/schema.js';
-import { verifyCredentials, type LoginName } from '../users/accounts.js';
-import { findUserByEmail, findUserByPhone, findUserByUsername } from '../users/user-repo.js';
+import { findAccountByLoginName, verifyPassword, type LoginName } from '../users/accounts.js';
 
 /**
  * Password-guessing limits shared by every surface with a password login (chat, web, study
@@ -49,14 +48,14 @@ interface Budget {
  * argon2 work as a wrong password and gets the same `invalid` answer.
  */
 export async function verifyLoginWithinLimits(app: App, attempt: LoginTry): Promise<LimitedLoginOutcome> {
-  const account = await findLoginAccount(app, attempt.name);
+  const account = await findAccountByLoginName(app, attempt.name);
   const now = app.clock.now();
   const window = Math.floor(now / LOGIN_WINDOW_MS);
   const budgets = loginBudgets(app, attempt, account);
   if (!(await reserveTry(app, budgets, window))) {
     return { kind: 'rate_limited', retryAfterS: Math.max(1, Math.ceil(((window + 1) * LOGIN_WINDOW_MS - now) / 1000)) };
   }
-  const user = await verifyCredentials(app, account ? { username: account.username } : attempt.name, attempt.password);
+  const user = await verifyPassword(app, account, attempt.password);
   if (!user) {
     await countFailure(app, budgets, window);
     return { kind: 'invalid' };
@@ -68,21 +67,6 @@ export async function verifyLoginWithinLimits(app: App, attempt: LoginTry): Prom
 /** The identifier as the person typed it, whichever kind the surface accepts. */
 function typedLoginName(name: LoginName): string {
   return Object.values(name)[0] as string;
-}
-
-/**
- * The account an identifier names, looked up the way `verifyCredentials` does: username
- * first, then e-mail or phone where the surface accepts them.
- */
-async function findLoginAccount(app: App, name: LoginName): Promise<User | undefined> {
-  if ('username' in name) return findUserByUsername(app.db, name.username);
-  if ('email' in name) return findUserByEmail(app.db, name.email);
-  if ('phone' in name) return findUserByPhone(app.db, name.phone);
-  const value = typedLoginName(name);
-  const byName = await findUserByUsername(app.db, value);
-  if (byName) return byName;
-  if (value.includes('@')) return findUserByEmail(app.db, value);
-  return 'usernameEmailOrPhone' in name && /^\+?\d{5,20}$/.test(value) ? findUserByPhone(app.db, value) : undefined;
 }
 
 function loginBudgets(app: App, attempt: LoginTry, account: User | undefined): Budget[] {

@@ -62,7 +62,8 @@ export type LoginName =
   /** Username first, then e-mail (when it has an `@`), then phone (when it is digits): the web console's one box. */
   | { usernameEmailOrPhone: string };
 
-async function findByLoginName(app: App, name: LoginName): Promise<User | undefined> {
+/** The account a login name names: username first, then e-mail or phone where the kind of name allows them. */
+export async function findAccountByLoginName(app: App, name: LoginName): Promise<User | undefined> {
   if ('username' in name) return findUserByUsername(app.db, name.username);
   if ('email' in name) return findUserByEmail(app.db, name.email);
   if ('phone' in name) return findUserByPhone(app.db, name.phone);
@@ -83,7 +84,14 @@ async function findByLoginName(app: App, name: LoginName): Promise<User | undefi
  * Status (pending activation) is the caller's rule: the user is returned either way.
  */
 export async function verifyCredentials(app: App, name: LoginName, password: string): Promise<User | null> {
-  const user = await findByLoginName(app, name);
+  return verifyPassword(app, await findAccountByLoginName(app, name), password);
+}
+
+/**
+ * `verifyCredentials` for an account already looked up (undefined: no such account, checked
+ * against no hash with the same argon2 work).
+ */
+export async function verifyPassword(app: App, user: User | undefined, password: string): Promise<User | null> {
   const check = await app.passwords.verify(user?.password_hash ?? null, password);
   if (!user || !check.ok) return null;
   if (check.needsRehash) {
