@@ -1,16 +1,6 @@
-import type {
-  CompiledQuery,
-  DatabaseConnection,
-  DatabaseIntrospector,
-  Dialect,
-  DialectAdapter,
-  Driver,
-  Kysely,
-  QueryCompiler,
-  QueryResult,
-  TransactionSettings,
-} from 'kysely';
+import type { CompiledQuery, DatabaseConnection, Dialect, QueryResult, TransactionSettings } from 'kysely';
 import type { Clock } from '../../lib/clock.js';
+import { DelegatingDriver, wrapDialect, type WrappedConnection } from './delegating-driver.js';
 
 /**
  * A commit version for a PostgreSQL database that one Stoa process alone writes (one node,
@@ -93,7 +83,7 @@ async function andThen<T>(operation: () => Promise<T>, after: () => void): Promi
 }
 
 /** A connection that moves the version after each write; inside a transaction, at its end. */
-class CountingConnection implements DatabaseConnection {
+class CountingConnection implements WrappedConnection {
   /** Tables written in the open transaction (null: some statement could not be read); undefined outside one. */
   written: Set<string | null> | undefined;
 
@@ -123,61 +113,40 @@ class CountingConnection implements DatabaseConnection {
   }
 }
 
-const innerOf = (connection: DatabaseConnection) => (connection instanceof CountingConnection ? connection.inner : connection);
 const counting = (connection: DatabaseConnection) => (connection instanceof CountingConnection ? connection : null);
 
-class CountingDriver implements Driver {
+/** Moves the version after each write and at each transaction end (see `CountingConnection`). */
+class CountingDriver extends DelegatingDriver {
   constructor(
-    private readonly inner: Driver,
+    inner: ConstructorParameters<typeof DelegatingDriver>[0],
     private readonly version: LocalWriteVersion,
-  ) {}
+  ) {
+    super(inner);
+  }
 
-  init(): Promise<void> {
-    return this.inner.init();
+  protected override wrap(connection: DatabaseConnection): DatabaseConnection {
+    return new CountingConnection(connection, this.version);
   }
-  async acquireConnection(): Promise<DatabaseConnection> {
-    return new CountingConnection(await this.inner.acquireConnection(), this.version);
-  }
-  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+  override beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
     const tracked = counting(connection);
     if (tracked) tracked.written = new Set();
-    return this.inner.beginTransaction(innerOf(connection), settings);
+    return super.beginTransaction(connection, settings);
   }
-  commitTransaction(connection: DatabaseConnection): Promise<void> {
+  override commitTransaction(connection: DatabaseConnection): Promise<void> {
     return andThen(
-      () => this.inner.commitTransaction(innerOf(connection)),
+      () => super.commitTransaction(connection),
       () => counting(connection)?.ended(),
     );
   }
-  rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+  override rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     return andThen(
-      () => this.inner.rollbackTransaction(innerOf(connection)),
+      () => super.rollbackTransaction(connection),
       () => counting(connection)?.ended(),
     );
-  }
-  async savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
-    await this.inner.savepoint?.(innerOf(connection), name, compile);
-  }
-  async rollbackToSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
-    await this.inner.rollbackToSavepoint?.(innerOf(connection), name, compile);
-  }
-  async releaseSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
-    await this.inner.releaseSavepoint?.(innerOf(connection), name, compile);
-  }
-  releaseConnection(connection: DatabaseConnection): Promise<void> {
-    return this.inner.releaseConnection(innerOf(connection));
-  }
-  destroy(): Promise<void> {
-    return this.inner.destroy();
   }
 }
 
 /** Wraps a dialect so that every statement that may write, and every transaction end, moves `version`. */
 export function countingWrites(dialect: Dialect, version: LocalWriteVersion): Dialect {
-  return {
-    createDriver: () => new CountingDriver(dialect.createDriver(), version),
-    createQueryCompiler: () => dialect.createQueryCompiler(),
-    createAdapter: (): DialectAdapter => dialect.createAdapter(),
-    createIntrospector: (db: Kysely<any>): DatabaseIntrospector => dialect.createIntrospector(db),
-  };
+  return wrapDialect(dialect, { driver: (inner) => new CountingDriver(inner, version) });
 }

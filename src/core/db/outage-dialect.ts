@@ -1,16 +1,6 @@
-import type {
-  CompiledQuery,
-  DatabaseConnection,
-  DatabaseIntrospector,
-  Dialect,
-  DialectAdapter,
-  Driver,
-  Kysely,
-  QueryCompiler,
-  QueryResult,
-  TransactionSettings,
-} from 'kysely';
+import type { CompiledQuery, DatabaseConnection, Dialect, QueryCompiler, QueryResult, TransactionSettings } from 'kysely';
 import { AppError } from '../errors.js';
+import { DelegatingDriver, wrapDialect, type WrappedConnection } from './delegating-driver.js';
 
 /** Socket error codes that mean the database server cannot be reached. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -55,7 +45,7 @@ async function guard<T>(operation: () => Promise<T>): Promise<T> {
 }
 
 /** A driver connection whose failures are translated; the inner one is what the driver itself gets back. */
-class OutageConnection implements DatabaseConnection {
+class OutageConnection implements WrappedConnection {
   constructor(readonly inner: DatabaseConnection) {}
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
@@ -71,41 +61,34 @@ class OutageConnection implements DatabaseConnection {
   }
 }
 
-const innerOf = (connection: DatabaseConnection) => (connection instanceof OutageConnection ? connection.inner : connection);
-
 /** Wraps the dialect's driver; every call into it goes through `guard`. */
-class OutageDriver implements Driver {
-  constructor(private readonly inner: Driver) {}
-
-  init(): Promise<void> {
-    return guard(() => this.inner.init());
+class OutageDriver extends DelegatingDriver {
+  protected override wrap(connection: DatabaseConnection): DatabaseConnection {
+    return new OutageConnection(connection);
   }
-  async acquireConnection(): Promise<DatabaseConnection> {
-    return new OutageConnection(await guard(() => this.inner.acquireConnection()));
+  override init(): Promise<void> {
+    return guard(() => super.init());
   }
-  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    return guard(() => this.inner.beginTransaction(innerOf(connection), settings));
+  override acquireConnection(): Promise<DatabaseConnection> {
+    return guard(() => super.acquireConnection());
   }
-  commitTransaction(connection: DatabaseConnection): Promise<void> {
-    return guard(() => this.inner.commitTransaction(innerOf(connection)));
+  override beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    return guard(() => super.beginTransaction(connection, settings));
   }
-  rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    return guard(() => this.inner.rollbackTransaction(innerOf(connection)));
+  override commitTransaction(connection: DatabaseConnection): Promise<void> {
+    return guard(() => super.commitTransaction(connection));
   }
-  savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
-    return guard(async () => this.inner.savepoint?.(innerOf(connection), name, compile));
+  override rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    return guard(() => super.rollbackTransaction(connection));
   }
-  rollbackToSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
-    return guard(async () => this.inner.rollbackToSavepoint?.(innerOf(connection), name, compile));
+  override savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    return guard(() => super.savepoint(connection, name, compile));
   }
-  releaseSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
-    return guard(async () => this.inner.releaseSavepoint?.(innerOf(connection), name, compile));
+  override rollbackToSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    return guard(() => super.rollbackToSavepoint(connection, name, compile));
   }
-  releaseConnection(connection: DatabaseConnection): Promise<void> {
-    return this.inner.releaseConnection(innerOf(connection));
-  }
-  destroy(): Promise<void> {
-    return this.inner.destroy();
+  override releaseSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    return guard(() => super.releaseSavepoint(connection, name, compile));
   }
 }
 
@@ -117,10 +100,5 @@ class OutageDriver implements Driver {
  * pass through unchanged. Connection strings never appear in the error.
  */
 export function withOutageErrors(dialect: Dialect): Dialect {
-  return {
-    createDriver: () => new OutageDriver(dialect.createDriver()),
-    createQueryCompiler: () => dialect.createQueryCompiler(),
-    createAdapter: (): DialectAdapter => dialect.createAdapter(),
-    createIntrospector: (db: Kysely<any>): DatabaseIntrospector => dialect.createIntrospector(db),
-  };
+  return wrapDialect(dialect, { driver: (inner) => new OutageDriver(inner) });
 }

@@ -1,4 +1,5 @@
 import { sql, type DatabaseIntrospector, type DatabaseMetadata, type Dialect, type Kysely, type SchemaMetadata, type TableMetadata } from 'kysely';
+import { wrapDialect } from './delegating-driver.js';
 
 /**
  * PostgreSQL introspection limited to the connection's own schema (`current_schema()`), from
@@ -29,10 +30,5 @@ class CurrentSchemaIntrospector implements DatabaseIntrospector {
 
 /** Wraps a PostgreSQL dialect so that introspection (the migrator's table check) sees only the current schema. */
 export function withCurrentSchemaIntrospection(dialect: Dialect): Dialect {
-  return {
-    createDriver: () => dialect.createDriver(),
-    createQueryCompiler: () => dialect.createQueryCompiler(),
-    createAdapter: () => dialect.createAdapter(),
-    createIntrospector: (db) => new CurrentSchemaIntrospector(db),
-  };
+  return wrapDialect(dialect, { introspector: (db) => new CurrentSchemaIntrospector(db) });
 }
