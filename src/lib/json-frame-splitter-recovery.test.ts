@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { JsonFrameSplitter, type Frame } from './json-frame-splitter.js';
+import { seededRandom } from '../../test/support/seeded-random.js';
 
 const KIB = 1024;
 const HEARTBEAT = '{"type":"heartbeat"}';
@@ -14,18 +15,6 @@ function split(chunks: Array<string | Buffer>, maxFrameBytes = 64 * KIB): Frame[
 /** Each frame as `kind:text` (or `too_large`), for compact expectations. */
 function shapes(frames: Frame[]): string[] {
   return frames.map((f) => (f.kind === 'too_large' ? 'too_large' : `${f.kind}:${f.text}`));
-}
-
-/** mulberry32: a small seeded generator, so a failing case can be replayed from its seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('JsonFrameSplitter: no line leaves the stream stuck', () => {

@@ -2,22 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TcpClient, WsClient, type Json } from '../../../test/support/clients.js';
 import { createTestDatabase, startTestServer, type TestDatabase, type TestServer } from '../../../test/support/stoa.js';
+import { seededRandom } from '../../../test/support/seeded-random.js';
 
 const INVALID_JSON = { type: 'error', status: 'error', message: 'Invalid JSON' };
 const UNKNOWN_TYPE = { type: 'error', status: 'error', message: 'Unknown type' };
 const FRAME_TOO_LARGE = { type: 'error', status: 'error', message: 'Frame too large' };
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed from its seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Beginnings that leave a JSON value open, so the line after them must be told apart from them. */
 const OPEN_STARTS = ['{', '[', '{"a":', '{"a":[', '{"m":"x', '{"m":"\\', '{"a":1,', '{"a":tru', '{"a":-', '[1,2', 'abc{', '{}{', '"', '}'];
