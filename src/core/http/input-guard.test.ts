@@ -40,9 +40,8 @@ describe('input guard', () => {
     assert.equal(unstorablePartOf(request({ body: { s_name: 'a\u0000' } })), 'The request body');
     assert.equal(unstorablePartOf(request({ query: { s_nf: 'a\u0000' } })), 'The query string');
     assert.equal(unstorablePartOf(request({ params: { id: '\u0000' } })), 'The path');
-    assert.equal(unstorablePartOf(request({ authorization: basicHeader('alice\u0000:pw') })), 'The Authorization header');
-    assert.equal(unstorablePartOf(request({ authorization: basicHeader('alice:pw') })), null);
-    assert.equal(unstorablePartOf(request({ authorization: 'Bearer abc.def' })), null);
+    // Basic credentials are decoded and checked only by the surface that reads them (study).
+    assert.equal(unstorablePartOf(request({ authorization: basicHeader('alice\u0000:pw') })), null);
   });
 
   test('a bad request, except in the path, which names nothing that could exist', () => {

@@ -52,20 +52,15 @@ function isParsedRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * The `Authorization` header as the server will read it: a Basic header's credentials
- * only exist after base64 decoding, so those are what get checked.
+ * The first part of a request carrying unstorable text, named for the client, or null.
+ * Headers are not looked at: HTTP carries them as Latin-1, which holds neither, and the
+ * credentials inside a Basic header only exist for the surface that decodes them (study
+ * checks them there), so a surface that reads no Basic header answers one as any other
+ * bad credential.
  */
-function authorizationText(header: string | undefined): string {
-  if (header === undefined) return '';
-  const basic = /^Basic\s+(\S+)\s*$/i.exec(header);
-  return basic ? Buffer.from(basic[1]!, 'base64').toString('utf8') : header;
-}
-
-/** The first part of a request carrying unstorable text, named for the client, or null. */
-export function unstorablePartOf(req: Pick<FastifyRequest, 'body' | 'query' | 'params' | 'headers'>): string | null {
+export function unstorablePartOf(req: Pick<FastifyRequest, 'body' | 'query' | 'params'>): string | null {
   if (holdsUnstorableText(req.params)) return PATH;
   if (holdsUnstorableText(req.query)) return 'The query string';
-  if (hasUnstorableText(authorizationText(req.headers.authorization))) return 'The Authorization header';
   if (holdsUnstorableText(req.body)) return 'The request body';
   return null;
 }
@@ -80,9 +75,8 @@ export function unstorableTextError(part: string): AppError {
 }
 
 /**
- * Refuses, once for every surface, a request whose parsed body, query, path parameters
- * or credentials hold text the database cannot store, before any handler passes it to
- * SQL. Registered on the root instance, so every surface plugin inherits it; it runs
+ * Refuses, once for every surface, a request whose parsed body, query or path parameters
+ * hold text the database cannot store, before any handler passes it to SQL. Registered on the root instance, so every surface plugin inherits it; it runs
  * after body parsing and throws an AppError (see unstorableTextError), which each
  * surface's error funnel answers in its own shape and never logs as a failure.
  */

@@ -38,7 +38,7 @@ for (const dialect of await dialects()) {
     after(async () => scene?.stop());
 
     test('GET: 401 without a valid token, the seeded rule with one (JWT or Bearer)', async () => {
-      for (const headers of [{} as Record<string, string>, { authorization: 'JWT nope' }, { authorization: `Basic ${viewer}` }, { authorization: `JWT ${viewer}x` }]) {
+      for (const headers of [{} as Record<string, string>, { authorization: 'JWT nope' }, { authorization: `Basic ${viewer}` }, { authorization: `JWT ${viewer}x` }, { authorization: `Basic ${Buffer.from('a\u0000:b').toString('base64')}` }]) {
         const res = await call('GET', headers);
         assert.equal(res.status, 401);
         assert.deepEqual(res.body, UNAUTHORIZED);
