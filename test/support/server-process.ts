@@ -7,6 +7,8 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 export interface ServerProcess {
   child: ChildProcess;
   baseUrl: string;
+  /** Everything the server has printed so far (its log, with LOG_LEVEL set to show it). */
+  output(): string;
 }
 
 /**
@@ -22,13 +24,15 @@ export function spawnServer(env: Record<string, string>): Promise<ServerProcess>
   });
   return new Promise((resolve, reject) => {
     let out = '';
+    let started = false;
     const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`server did not start: ${out}`))), 30_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
-      const m = /http listening on (http:\/\/[^\s]+)/.exec(out);
+      const m = started ? null : /http listening on (http:\/\/[^\s]+)/.exec(out);
       if (m) {
+        started = true;
         clearTimeout(timer);
-        resolve({ child, baseUrl: m[1]! });
+        resolve({ child, baseUrl: m[1]!, output: () => out });
       }
     };
     child.stdout!.on('data', onData);
