@@ -52,6 +52,7 @@ export async function startServer(config: Readonly<Config>, overrides: AppOverri
   };
   try {
     await migrate(app);
+    await app.joinDatabasePeers();
     await app.hub.start();
     http = buildHttpServer(app);
     await mountRoutes(http, app);

@@ -47,6 +47,11 @@ export interface App {
   readonly mailer: Mailer;
   /** This process's id among the nodes sharing one Redis. */
   readonly nodeId: string;
+  /**
+   * Joins the other nodes sharing a PostgreSQL database, so hot reads are served from memory
+   * (OpenDatabase.joinPeers); nothing to do on SQLite or a single node. After migrations.
+   */
+  joinDatabasePeers(): Promise<void>;
   /** Checks each dependency; `redis` is null when none is configured. */
   readiness(): Promise<{ database: boolean; redis: boolean | null }>;
   close(): Promise<void>;
@@ -84,6 +89,7 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     poolSize: config.databasePoolSize,
     onWriterDeath: (err) => log.error({ err }, 'sqlite writer thread stopped; the next write starts another'),
     soleWriter: config.databaseSingleNode ? { clock } : undefined,
+    sharedWriter: { clock, nodeId, warn: (message, fields) => log.warn(fields ?? {}, message) },
   });
   const state = config.redisUrl
     ? createRedisState({ url: config.redisUrl, prefix: config.redisPrefix, log })
@@ -118,6 +124,9 @@ export async function createApp(config: Readonly<Config>, overrides: AppOverride
     jobs,
     mailer,
     nodeId,
+    joinDatabasePeers: async () => {
+      await database.joinPeers?.();
+    },
     readiness: async () => {
       const [databaseUp, redisUp] = await Promise.all([
         check(database.ping),

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { committedVersion } from './prepared-query.js';
+import { committedVersion, declareCachedTables } from './prepared-query.js';
 
 /** How an answer is known to be current where the database gives no commit version (PostgreSQL). */
 export interface AnswerFreshness {
@@ -18,18 +18,29 @@ interface Entry {
 
 /**
  * Answers already serialised (a page of a list as JSON text), per database handle and key,
- * served again while they are known to be current: on SQLite while `committedVersion` has
- * not moved, which any commit from any process moves, so an answer is never stale; on
- * PostgreSQL only when the caller gives a `freshness` rule, else always read anew.
+ * served again while they are known to be current: while `committedVersion` of their tables
+ * has not moved (on SQLite any commit from any process moves it; on PostgreSQL any write to
+ * those tables from any node, see write-version.ts), so an answer is never stale. Where there
+ * is no version (a node out of touch with the others) only when the caller gives a
+ * `freshness` rule, else always read anew.
  */
 export class AnswerCache {
   private readonly byDb = new WeakMap<Kysely<any>, Map<string, Entry>>();
 
-  constructor(private readonly maxEntries = 256) {}
+  /**
+   * `tables`: every table an answer is read from, so a write to any of them, on any node,
+   * drops it; `maxEntries`: answers kept per database before they are all dropped.
+   */
+  constructor(
+    private readonly tables: readonly string[],
+    private readonly maxEntries = 256,
+  ) {
+    declareCachedTables(tables);
+  }
 
   /** The answer for `key`, built with `build` when none is current; `now` from the app's clock. */
   async get(db: Kysely<any>, key: string, now: number, build: () => Promise<string>, freshness?: AnswerFreshness): Promise<string> {
-    const version = committedVersion(db);
+    const version = committedVersion(db, this.tables);
     if (version === null && !freshness) return build();
     let entries = this.byDb.get(db);
     if (!entries) this.byDb.set(db, (entries = new Map()));

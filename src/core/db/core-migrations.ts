@@ -73,4 +73,16 @@ export const coreMigrations: StoaMigration[] = [
         .execute();
     },
   },
+  {
+    name: '0900_core_cache_nodes',
+    async up(db: Kysely<any>) {
+      // PostgreSQL nodes that serve hot reads from memory and must hear of every write first (cache-peers.ts).
+      await db.schema
+        .createTable('cache_nodes')
+        .addColumn('node_id', 'text', (c) => c.primaryKey())
+        .addColumn('seen_at', 'bigint', (c) => c.notNull())
+        .addColumn('pid', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
 ];

@@ -5,8 +5,9 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { withOutageErrors } from './outage-dialect.js';
 import type { Clock } from '../../lib/clock.js';
-import { countingWrites, LocalWriteVersion } from './local-write-version.js';
-import { readPreparedDirectly, useChangeVersion } from './prepared-query.js';
+import { CachePeers } from './cache-peers.js';
+import { countingWrites, WriteVersion } from './write-version.js';
+import { readPreparedDirectly, tablesServedFromMemory, useChangeVersion } from './prepared-query.js';
 import { withCurrentSchemaIntrospection } from './schema-introspector.js';
 import { ReadStatements, sqliteSplitDialect } from './sqlite-split-dialect.js';
 import { SqliteWriter } from './sqlite-writer.js';
@@ -29,6 +30,11 @@ export interface OpenDatabase {
   sqliteWriter?: SqliteWriter;
   /** Throws when the database cannot answer (readiness checks). */
   ping(): Promise<void>;
+  /**
+   * PostgreSQL shared by several nodes: joins the others, so hot reads are served from memory
+   * and this node's writes are announced to them (cache-peers.ts). Needs the migrated schema.
+   */
+  joinPeers?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -55,10 +61,30 @@ export interface SoleWriter {
 }
 
 /**
+ * PostgreSQL shared by several nodes: hot reads are served again until any node writes what
+ * they read (each node announces its writes to the others before acknowledging them), and
+ * at least every second of `clock` time they are read anew.
+ */
+export interface SharedWriter {
+  clock: Clock;
+  nodeId: string;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * The longest a write waits for the other nodes to confirm they dropped what it changed:
+ * by then each has read everything anew anyway (OUTSIDE_WRITES_SEEN_WITHIN_MS), so a node
+ * that is slow or gone delays writes by at most this, and never makes a read stale.
+ */
+const PEER_CONFIRMATION_BOUND_MS = 2000;
+
+/**
  * Opens PostgreSQL when `databaseUrl` is set, otherwise the SQLite file `stoa.db` in
  * `dataDir` with WAL and full fsync, so an acknowledged write survives a crash.
  * `onWriterDeath` hears when the SQLite writer thread fails (the next write starts another).
- * `soleWriter` is for a PostgreSQL database no other node writes (see `SoleWriter`).
+ * `soleWriter` is for a PostgreSQL database no other node writes (see `SoleWriter`),
+ * `sharedWriter` for one several nodes share (see `SharedWriter`); with neither, every
+ * PostgreSQL read goes to the database.
  */
 export function openDatabase(options: {
   databaseUrl: string | null;
@@ -66,8 +92,9 @@ export function openDatabase(options: {
   poolSize?: number;
   onWriterDeath?: (err: Error) => void;
   soleWriter?: SoleWriter;
+  sharedWriter?: SharedWriter;
 }): OpenDatabase {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10, options.soleWriter);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10, options);
   makePrivateFolder(options.dataDir);
   return openSqlite(path.join(options.dataDir, 'stoa.db'), options.onWriterDeath ?? (() => {}));
 }
@@ -123,7 +150,11 @@ function openSqlite(file: string, onWriterDeath: (err: Error) => void): OpenData
   };
 }
 
-function openPostgres(connectionString: string, max: number, soleWriter: SoleWriter | undefined): OpenDatabase {
+function openPostgres(
+  connectionString: string,
+  max: number,
+  writers: { soleWriter?: SoleWriter; sharedWriter?: SharedWriter },
+): OpenDatabase {
   const pool = new pg.Pool({
     connectionString,
     max,
@@ -140,17 +171,37 @@ function openPostgres(connectionString: string, max: number, soleWriter: SoleWri
   // Nor may a checked-out one (pg-pool listens only while a client is idle): its queries
   // fail with "Connection terminated" (-> AppError 'unavailable') and the pool drops it on release.
   pool.on('connect', (client) => client.on('error', () => {}));
-  const version = soleWriter && new LocalWriteVersion(soleWriter.clock, soleWriter.outsideWritesWithinMs ?? OUTSIDE_WRITES_SEEN_WITHIN_MS);
+  const { soleWriter, sharedWriter } = writers;
+  const clock = soleWriter?.clock ?? sharedWriter?.clock;
+  const version = clock && new WriteVersion(clock, soleWriter?.outsideWritesWithinMs ?? OUTSIDE_WRITES_SEEN_WITHIN_MS);
   const dialect = withOutageErrors(withCurrentSchemaIntrospection(new PostgresDialect({ pool })));
   const db = new Kysely<Database>({ dialect: version ? countingWrites(dialect, version) : dialect });
   if (version) useChangeVersion(db, version);
+  let peers: CachePeers | undefined;
+  if (version && sharedWriter && !soleWriter) {
+    peers = new CachePeers({
+      connectionString,
+      nodeId: sharedWriter.nodeId,
+      confirmWithinMs: PEER_CONFIRMATION_BOUND_MS,
+      onPeerWrite: (tables) => (tables ? tables.forEach((t) => version.moved(t)) : version.moved(null)),
+      onRejoin: () => version.moved(null),
+      warn: sharedWriter.warn,
+    });
+    let cachedTables: ReadonlySet<string> | null | undefined;
+    // Every module's reusing queries and caches exist by the first write after joining.
+    version.shareWith(peers, () => (cachedTables === undefined ? (cachedTables = tablesServedFromMemory(db)) : cachedTables));
+  }
   return {
     db,
     dialect: 'postgres',
     ping: async () => {
       await sql`select 1`.execute(db);
     },
-    close: () => db.destroy(),
+    joinPeers: peers && (() => peers.start()),
+    close: async () => {
+      await peers?.close();
+      await db.destroy();
+    },
   };
 }
 

@@ -175,7 +175,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
 
     test('an answer cache serves an answer until a commit ends it; without a version, until its freshness rule does', { skip }, async () => {
-      const cache = new AnswerCache();
+      const cache = new AnswerCache(['notes']);
       let builds = 0;
       let mark = 1;
       const freshness = { mark: async () => mark, maxAgeMs: 1000 };

@@ -1,7 +1,7 @@
 import type SqliteDatabase from 'better-sqlite3';
 import type { Compilable, CompiledQuery, Kysely } from 'kysely';
 import { CommitVersion } from './commit-version.js';
-import { tablesRead } from './local-write-version.js';
+import { tablesRead } from './write-version.js';
 import { translateOutage } from './outage-dialect.js';
 import type { ReadStatements } from './sqlite-split-dialect.js';
 
@@ -14,8 +14,8 @@ const directReaders = new WeakMap<Kysely<any>, ReadStatements>();
 
 /** A number that moves whenever the data of a database may have changed (see `committedVersion`). */
 export interface ChangeVersion {
-  /** The version of `tables` where the database tells them apart, else of the whole database. */
-  current(tables?: readonly string[]): number;
+  /** The version of `tables` where the database tells them apart, else of the whole database; null while nothing may be reused. */
+  current(tables?: readonly string[]): number | null;
   close(): void;
 }
 
@@ -38,8 +38,8 @@ export function readPreparedDirectly(db: Kysely<any>, reads: ReadStatements): Co
 }
 
 /**
- * Gives `db` the version that tells when its reads may be served again (PostgreSQL written by
- * this process alone: see local-write-version.ts). SQLite handles get theirs from `readPreparedDirectly`.
+ * Gives `db` the version that tells when its reads may be served again (PostgreSQL: see
+ * write-version.ts). SQLite handles get theirs from `readPreparedDirectly`.
  */
 export function useChangeVersion(db: Kysely<any>, version: ChangeVersion): void {
   versions.set(db, version);
@@ -47,10 +47,11 @@ export function useChangeVersion(db: Kysely<any>, version: ChangeVersion): void 
 
 /**
  * A number that moves whenever something commits to the database: on SQLite from this process
- * or any other (a `stoa user` command, another node on the same file), and only then; on a
- * PostgreSQL database this process alone writes, after each of its writes and at least every
- * second, and then only for the tables it wrote when `tables` (those a read reads) are given.
- * Null where none is known (PostgreSQL shared by several nodes, or a transaction).
+ * or any other (a `stoa user` command, another node on the same file), and only then; on
+ * PostgreSQL after each write of this node or (with several) of another node, and at least
+ * every second, and then only for the tables written when `tables` (those a read reads) are
+ * given (write-version.ts). Null where none is known (a transaction, or a node out of touch
+ * with the others).
  * What was read while it held one value may be served again while it still does.
  */
 export function committedVersion(db: Kysely<any>, tables?: readonly string[]): number | null {
@@ -61,6 +62,33 @@ export function committedVersion(db: Kysely<any>, tables?: readonly string[]): n
   } catch (err) {
     translateOutage(err);
   }
+}
+
+/** Every prepared query that serves rows again, to learn which tables they read. */
+const reusingQueries = new Set<PreparedQuery<any, any>>();
+
+/** Tables other caches serve answers from (AnswerCache), declared when they are made. */
+const cachedAnswerTables = new Set<string>();
+
+/** Declares that answers read from `tables` are served again from memory (see `tablesServedFromMemory`). */
+export function declareCachedTables(tables: readonly string[]): void {
+  for (const table of tables) cachedAnswerTables.add(table);
+}
+
+/**
+ * The tables any node may serve reads of from memory on `db`: those of every reusing
+ * prepared query and every AnswerCache. Every node runs the same code, so every node names
+ * the same tables; writes to any other table need not be announced to the others. Null when
+ * some reusing query's tables cannot be told (then every write is announced).
+ */
+export function tablesServedFromMemory(db: Kysely<any>): ReadonlySet<string> | null {
+  const tables = new Set(cachedAnswerTables);
+  for (const query of reusingQueries) {
+    const read = query.tablesRead(db);
+    if (!read) return null;
+    for (const table of read) tables.add(table);
+  }
+  return tables;
 }
 
 /** How a prepared query runs. */
@@ -100,7 +128,14 @@ export class PreparedQuery<Row, Args extends readonly unknown[]> {
     private readonly arity: Args['length'],
     private readonly build: (db: Kysely<any>, ...placeholders: unknown[]) => Compilable<Row>,
     private readonly options: PreparedQueryOptions = {},
-  ) {}
+  ) {
+    if (options.reuseWhileUnchanged) reusingQueries.add(this);
+  }
+
+  /** The tables this query reads on `db` (undefined when they cannot be told from its SQL). */
+  tablesRead(db: Kysely<any>): readonly string[] | undefined {
+    return this.compiledFor(db).tables;
+  }
 
   /** Runs the query on `db` with `args` in place of the placeholders. */
   async run(db: Kysely<any>, ...args: Args): Promise<Row[]> {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, describe, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pino from 'pino';
+import { capturingLog, type LogLine } from '../../../test/support/capturing-log.js';
 import { eventually } from '../../../test/support/eventually.js';
 import { testRedisUrl, uniqueRedisPrefix } from '../../../test/support/services.js';
 import { createBullJobQueue } from './bullmq-queue.js';
@@ -135,16 +135,7 @@ function quiet(): JobLog {
 }
 
 /** A logger that keeps every line, to check levels and that payloads stay out. */
-function capturingLog(): { log: JobLog; lines: Array<{ level: number; msg: string; [k: string]: unknown }> } {
-  const lines: Array<{ level: number; msg: string }> = [];
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { log: pino({ level: 'warn' }, sink), lines };
-}
+const capturingWarnings = (): { log: JobLog; lines: LogLine[] } => capturingLog('warn');
 
 for (const backend of BACKENDS) {
   describe(`job queue (${backend.kind})`, { skip: backend.skip }, () => {
@@ -170,7 +161,7 @@ for (const backend of BACKENDS) {
     });
 
     test('retries a failing job with growing delays until it succeeds', async (t) => {
-      const { log, lines } = capturingLog();
+      const { log, lines } = capturingWarnings();
       const { jobs, now, runUntil } = backend.timed(log);
       t.after(() => jobs.close());
       const times: number[] = [];
@@ -194,7 +185,7 @@ for (const backend of BACKENDS) {
     });
 
     test('stops after `attempts` tries and logs an error', async (t) => {
-      const { log, lines } = capturingLog();
+      const { log, lines } = capturingWarnings();
       const jobs = open(t, log);
       let calls = 0;
       jobs.register('doomed', async () => {
@@ -213,7 +204,7 @@ for (const backend of BACKENDS) {
     });
 
     test('a FinalJobError is not retried', async (t) => {
-      const { log, lines } = capturingLog();
+      const { log, lines } = capturingWarnings();
       const jobs = open(t, log);
       let calls = 0;
       jobs.register('refused', async () => {

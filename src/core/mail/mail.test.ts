@@ -3,12 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
+import { capturingLog } from '../../../test/support/capturing-log.js';
 import { eventually } from '../../../test/support/eventually.js';
 import { testRedisUrl, uniqueRedisPrefix } from '../../../test/support/services.js';
 import { createApp, type App } from '../app.js';
@@ -73,18 +72,6 @@ class SmtpSink {
   close(): Promise<void> {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
-}
-
-/** A pino logger that keeps every line. */
-function capturingLog(level = 'info') {
-  const lines: Array<Record<string, unknown> & { level: number; msg: string }> = [];
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { log: pino({ level }, sink), lines };
 }
 
 // Under CI=true this throws when Redis is down, which fails the file instead of skipping.

@@ -139,7 +139,7 @@ export async function chatHistory(app: App, limit: number): Promise<object[]> {
  * database is unchanged (SQLite) or, on PostgreSQL, while the newest message id has not
  * moved, for at most a second (an avatar changed on another node shows within it).
  */
-const histories = new AnswerCache();
+const histories = new AnswerCache(['chat_messages', 'users']);
 const HISTORY_REUSE_MS = 1000;
 
 /** `chatHistory` as JSON text, served again while it is current (see `histories`). */

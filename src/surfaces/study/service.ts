@@ -165,7 +165,7 @@ export async function listStudySessions(
 }
 
 /** Pages of the session lists as JSON text, served again while the database is unchanged (SQLite). */
-const pages = new AnswerCache(1024);
+const pages = new AnswerCache(['study_sessions'], 1024);
 
 /**
  * One page of `list` as the wire's JSON text, with links on `base`; the same page is read

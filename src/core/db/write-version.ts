@@ -1,24 +1,34 @@
 import type { CompiledQuery, DatabaseConnection, Dialect, QueryResult, TransactionSettings } from 'kysely';
 import type { Clock } from '../../lib/clock.js';
+import type { CachePeers } from './cache-peers.js';
 import { DelegatingDriver, wrapDialect, type WrappedConnection } from './delegating-driver.js';
 
 /**
- * A commit version for a PostgreSQL database that one Stoa process alone writes (one node,
- * no REDIS_URL). It moves after every write this process makes, once the database has
- * answered it: per table for an INSERT or UPDATE outside a transaction, per table at the
- * commit or rollback of a transaction, and for every table after a DELETE (cascades) or a
- * statement it cannot read. It also moves for every table at least every
- * `outsideWritesWithinMs` of `clock` time, so that a change made from outside (a `stoa user`
- * command, psql by hand) is seen within that time. What was read from some tables while their
- * version held one value may be served again while it still does.
+ * A commit version for PostgreSQL, kept in this process: what was read from some tables
+ * while their version held one value may be served again while it still does.
+ *
+ * It moves after every write this process makes, once the database has answered it: per
+ * table for an INSERT or UPDATE outside a transaction, per table at the commit or rollback
+ * of a transaction, and for every table after a DELETE (cascades) or a statement it cannot
+ * read. It also moves for every table at least every `outsideWritesWithinMs` of `clock`
+ * time, so a change made from outside (a `stoa user` command, psql by hand) is seen within
+ * that time, and nothing served is ever older than it.
+ *
+ * With `peers` (several nodes on one database), it also moves when another node writes,
+ * and this node's writes to the tables any node serves from memory (`cachedTables`) are
+ * acknowledged only once every other node has dropped what it read from them (see
+ * cache-peers.ts). While this node is out of touch with the others it has no version
+ * (`current` is null), so every read goes to the database.
  */
-export class LocalWriteVersion {
+export class WriteVersion {
   private moves = 0;
   /** The move at which every table last moved. */
   private everything = 0;
   private everythingAt: number;
   /** The move at which each table last moved on its own. */
   private readonly tables = new Map<string, number>();
+  private peers: CachePeers | null = null;
+  private cachedTables: () => ReadonlySet<string> | null = () => null;
 
   constructor(
     private readonly clock: Clock,
@@ -28,10 +38,20 @@ export class LocalWriteVersion {
   }
 
   /**
-   * The version of `tables` (of every table when not given): equal to an earlier reading
-   * only if this process wrote none of them in between.
+   * Shares this version with the other nodes on the database through `peers`, announcing
+   * writes to the tables `cachedTables` names (every write when it answers null).
    */
-  current(tables?: readonly string[]): number {
+  shareWith(peers: CachePeers, cachedTables: () => ReadonlySet<string> | null): void {
+    this.peers = peers;
+    this.cachedTables = cachedTables;
+  }
+
+  /**
+   * The version of `tables` (of every table when not given): equal to an earlier reading
+   * only if none of them was written in between. Null while nothing may be served again.
+   */
+  current(tables?: readonly string[]): number | null {
+    if (this.peers && !this.peers.serving()) return null;
     const now = this.clock.now();
     if (now - this.everythingAt >= this.outsideWritesWithinMs || now < this.everythingAt) this.moved(null);
     if (!tables) return this.moves;
@@ -51,7 +71,27 @@ export class LocalWriteVersion {
     }
   }
 
-  /** Nothing to release: the version lives in this process. */
+  /**
+   * `written` (null for a statement that may have written any table) committed: moves them,
+   * then resolves once every other node has dropped what it read from them (at once when
+   * no other node serves any of them from memory).
+   */
+  async committed(written: Iterable<string | null>): Promise<void> {
+    const tables = new Set<string>();
+    let everything = false;
+    for (const table of written) {
+      this.moved(table);
+      if (table === null) everything = true;
+      else tables.add(table);
+    }
+    if (!this.peers) return;
+    if (everything) return this.peers.announce(null);
+    const cached = this.cachedTables();
+    const announced = cached ? [...tables].filter((t) => cached.has(t)) : [...tables];
+    if (announced.length > 0) await this.peers.announce(announced);
+  }
+
+  /** Nothing to release: the version lives in this process (the peers are closed by their owner). */
   close(): void {}
 }
 
@@ -68,17 +108,17 @@ function writtenTable(sqlText: string): string | null {
   return WRITE_TARGET.exec(sqlText)?.[1]?.toLowerCase() ?? null;
 }
 
-/** The tables a SELECT reads (after FROM and JOIN), for `LocalWriteVersion.current`. */
+/** The tables a SELECT reads (after FROM and JOIN), for `WriteVersion.current`. */
 export function tablesRead(sqlText: string): string[] {
   return [...new Set([...sqlText.matchAll(READ_SOURCE)].map((m) => m[1]!.toLowerCase()))];
 }
 
-/** Runs `operation`, then calls `after` whether it succeeded or not (a failed write may still have committed). */
-async function andThen<T>(operation: () => Promise<T>, after: () => void): Promise<T> {
+/** Runs `operation`, then awaits `after` whether it succeeded or not (a failed write may still have committed). */
+async function andThen<T>(operation: () => Promise<T>, after: () => Promise<void>): Promise<T> {
   try {
     return await operation();
   } finally {
-    after();
+    await after();
   }
 }
 
@@ -89,16 +129,23 @@ class CountingConnection implements WrappedConnection {
 
   constructor(
     readonly inner: DatabaseConnection,
-    private readonly version: LocalWriteVersion,
+    private readonly version: WriteVersion,
   ) {}
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     if (onlyReads(query.sql)) return this.inner.executeQuery<R>(query);
     const table = writtenTable(query.sql);
-    if (this.written) this.written.add(table);
+    if (this.written) {
+      // Inside a transaction: moved now for this node's own reads, announced at the commit.
+      this.written.add(table);
+      return andThen(
+        () => this.inner.executeQuery<R>(query),
+        async () => this.version.moved(table),
+      );
+    }
     return andThen(
       () => this.inner.executeQuery<R>(query),
-      () => this.version.moved(table),
+      () => this.version.committed([table]),
     );
   }
 
@@ -106,10 +153,13 @@ class CountingConnection implements WrappedConnection {
     return this.inner.streamQuery<R>(query, chunkSize);
   }
 
-  /** Ends the transaction: every table it wrote moves. */
-  ended(): void {
-    for (const table of this.written ?? []) this.version.moved(table);
+  /** Ends the transaction: every table it wrote moves, and is announced when it committed. */
+  ended(committed: boolean): Promise<void> {
+    const written = this.written ?? [];
     this.written = undefined;
+    if (committed) return this.version.committed(written);
+    for (const table of written) this.version.moved(table);
+    return Promise.resolve();
   }
 }
 
@@ -119,7 +169,7 @@ const counting = (connection: DatabaseConnection) => (connection instanceof Coun
 class CountingDriver extends DelegatingDriver {
   constructor(
     inner: ConstructorParameters<typeof DelegatingDriver>[0],
-    private readonly version: LocalWriteVersion,
+    private readonly version: WriteVersion,
   ) {
     super(inner);
   }
@@ -133,20 +183,21 @@ class CountingDriver extends DelegatingDriver {
     return super.beginTransaction(connection, settings);
   }
   override commitTransaction(connection: DatabaseConnection): Promise<void> {
+    // A failed COMMIT may still have committed: announced either way.
     return andThen(
       () => super.commitTransaction(connection),
-      () => counting(connection)?.ended(),
+      () => counting(connection)?.ended(true) ?? Promise.resolve(),
     );
   }
   override rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     return andThen(
       () => super.rollbackTransaction(connection),
-      () => counting(connection)?.ended(),
+      () => counting(connection)?.ended(false) ?? Promise.resolve(),
     );
   }
 }
 
 /** Wraps a dialect so that every statement that may write, and every transaction end, moves `version`. */
-export function countingWrites(dialect: Dialect, version: LocalWriteVersion): Dialect {
+export function countingWrites(dialect: Dialect, version: WriteVersion): Dialect {
   return wrapDialect(dialect, { driver: (inner) => new CountingDriver(inner, version) });
 }
