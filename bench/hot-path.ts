@@ -15,9 +15,10 @@
  *   <db>-monitor-access Stoa `GET /user/access_right` (`Authorization: JWT <t>`);
  *   <db>-ihome-session  Stoa `GET /api/v1.0/session` (iHome session cookie);
  * with <db> = sqlite (a fresh DATA_DIR in a temp dir), pg (a fresh schema in db `test`,
- * BENCH_DATABASE_URL to use another; as several nodes would share it, so every signed-in
- * request reads PostgreSQL) and pg1 (the same with DATABASE_SINGLE_NODE=true: reads served
- * from memory until this node writes what they read). Stoa runs as `npm start` runs it (same node flags),
+ * BENCH_DATABASE_URL to use another, shared with a second, idle Stoa node as a cluster would
+ * share it: the measured node serves hot reads from memory, and each of its writes to what
+ * they read waits until the other node confirms it dropped them; see docs/cluster.md) and
+ * pg1 (alone on its schema, DATABASE_SINGLE_NODE=true: no node to tell). Stoa runs as `npm start` runs it (same node flags),
  * HTTP only (SOCKET_PORT=-1), LOG_LEVEL=error; its users are made through its public HTTP
  * API (bench/lib/stoa-accounts.ts), one per connection, and their tokens are sent in turn
  * (request i carries user i mod N), so no user goes over a per-user limit faster than the
@@ -190,9 +191,14 @@ async function startStoa(db: StoaKey): Promise<{ server: ServerChild; users: Sto
     env.DATABASE_URL = schema.url;
   }
   const server = await startIngestServer(ROOT, env, { name: `stoa-${db}` });
+  // A cluster's second node: idle, but every write of the measured node waits for its confirmation.
+  if (db === 'pg') peerNodes.push(await startIngestServer(ROOT, { ...env, DATA_DIR: tempDir('stoa-bench-hot-pg-peer-') }, { name: 'stoa-pg-peer' }));
   const users = await createStoaUsers(server.baseUrl, connections);
   return { server, users };
 }
+
+/** Nodes that share a measured node's database and take no load. */
+const peerNodes: ServerChild[] = [];
 
 /** The load job and success text of each row, from its server and users. */
 function jobFor(row: RowSpec, baseUrl: string, refTokens: string[], stoa: StoaUsers | null): { job: LoadJob; expect: string } {
@@ -396,7 +402,7 @@ async function main(): Promise<void> {
     else if (summarize(row).failed > 0) log(`${row.name}: failures: ${failureText(row)}`);
   }
 
-  for (const server of servers.values()) await server.stop();
+  for (const server of [...servers.values(), ...peerNodes]) await server.stop();
   for (const schema of schemas) await schema.drop().catch((err: Error) => log(`could not drop schema ${schema.schema}: ${err.message}`));
   schemas.clear();
   process.exit(0);
