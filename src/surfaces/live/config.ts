@@ -8,6 +8,20 @@ export interface LiveConfig {
   watchTtlS: number;
   /** How often the long-stream check runs (LIVE_ALERT_CHECK_INTERVAL_S). */
   alertCheckIntervalS: number;
+  /** WebRTC publishing and watching (WHIP, WHEP). */
+  rtc: LiveRtcConfig;
+}
+
+/** Where WebRTC media flows: UDP ports, the address clients are told, how long a vanished publisher is waited for. */
+export interface LiveRtcConfig {
+  /** UDP ports for ICE, inclusive (LIVE_RTC_PORT_MIN/MAX); null: any free port. */
+  portRange: [number, number] | null;
+  /** An address clients reach this node at, announced beside its own (LIVE_RTC_ANNOUNCED_ADDRESS: the public IP behind a 1:1 NAT). */
+  announcedAddress: string | null;
+  /** A publisher whose connection is gone this long ends its stream (LIVE_PUBLISHER_GONE_S, 10). */
+  publisherGoneS: number;
+  /** WebRTC viewers one node serves at most, over every stream (LIVE_MAX_WEBRTC_VIEWERS). */
+  maxViewers: number;
 }
 
 declare module '../../core/config.js' {
@@ -23,6 +37,24 @@ export function readLiveConfig(r: EnvReader): { live: LiveConfig } {
       alertAfterS: r.int('LIVE_ALERT_AFTER_S', 21600, 1, 365 * 24 * 3600),
       watchTtlS: r.int('LIVE_WATCH_TTL_S', 30, 1, 3600),
       alertCheckIntervalS: r.int('LIVE_ALERT_CHECK_INTERVAL_S', 60, 1, 24 * 3600),
+      rtc: readRtcConfig(r),
     },
+  };
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+
+function readRtcConfig(r: EnvReader): LiveRtcConfig {
+  const min = r.int('LIVE_RTC_PORT_MIN', 0, 0, 65535);
+  const max = r.int('LIVE_RTC_PORT_MAX', 0, 0, 65535);
+  if ((min === 0) !== (max === 0)) r.problem('LIVE_RTC_PORT_MIN and LIVE_RTC_PORT_MAX must be set together');
+  else if (min !== 0 && max - min < 1) r.problem('LIVE_RTC_PORT_MAX must be above LIVE_RTC_PORT_MIN');
+  const announced = r.optional('LIVE_RTC_ANNOUNCED_ADDRESS');
+  if (announced !== null && !IPV4.test(announced)) r.problem('LIVE_RTC_ANNOUNCED_ADDRESS must be an IPv4 address');
+  return {
+    portRange: min !== 0 && max > min ? [min, max] : null,
+    announcedAddress: announced !== null && IPV4.test(announced) ? announced : null,
+    publisherGoneS: r.int('LIVE_PUBLISHER_GONE_S', 10, 1, 3600),
+    maxViewers: r.int('LIVE_MAX_WEBRTC_VIEWERS', 200, 0, 100_000),
   };
 }

@@ -6,6 +6,7 @@ import { liveRoutes } from './routes.js';
 import { liveMigrations } from './tables.js';
 import { sweepViewers } from './viewers.js';
 import { readLiveConfig } from './config.js';
+import { stopLiveVideo } from './video/routes.js';
 
 export { checkLongStreams } from './alerts.js';
 export { sweepViewers } from './viewers.js';
@@ -47,6 +48,7 @@ export const liveSurface: Surface = {
       stop: async () => {
         stopAlerts();
         stopSweep();
+        await stopLiveVideo(app);
       },
     };
   },

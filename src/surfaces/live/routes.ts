@@ -4,9 +4,11 @@ import { installErrorFunnel, type ClassifiedError, type ErrorReplies, type WireR
 import { parseEveryBodyAsJson } from '../../core/http/http-server.js';
 import { alertStatus } from './alerts.js';
 import { accessRight, endStream, goLive, liveNow, searchLive, streamerInfo, streamTime, supportStreamer } from './service.js';
-import { bodyFields, checkClientTime, followFlag, giftAmount, optionalCount, peopleDelta, requireName, streamsLimit } from './rules.js';
+import { bodyFields, checkClientTime, followFlag, giftAmount, isoTime, optionalCount, peopleDelta, requireName, streamsLimit } from './rules.js';
 import { requireManagedStreamer, requireStreamer, requireWebUser } from './streamers.js';
 import { changeFrontPeople, currentPeople, watchStream } from './viewers.js';
+import { videoRoutes } from './video/routes.js';
+import { revokeStreamKey, rotateStreamKey, streamKeyCreatedAt } from './video/stream-keys.js';
 
 const answer = (status: number, message: string): WireReply => ({ status, body: { Error: message } });
 const ownMessage = (status: number) => (error: ClassifiedError) => answer(status, error.message);
@@ -30,8 +32,9 @@ const liveErrorReplies: ErrorReplies = {
  * money_follow, PUT current_people, watch, PUT current_time, end, alert) and
  * access_right need the web JWT; live, end and both PUTs are owner-or-admin. Reads
  * (GET current_people, GET current_time, ueinfo), search and the beyond-the-seed
- * `GET /user/streams` (what is live now) are open. Login, logout and
- * sign-up belong to the monitor surface and are not registered here.
+ * `GET /user/streams` (what is live now) are open. `/user/stream_key` (own key: make or
+ * rotate, look, revoke) needs the JWT; WHIP and WHEP are in video/routes.ts. Login, logout
+ * and sign-up belong to the monitor surface and are not registered here.
  */
 export async function liveRoutes(http: FastifyInstance, app: App): Promise<void> {
   parseEveryBodyAsJson(http);
@@ -103,4 +106,27 @@ export async function liveRoutes(http: FastifyInstance, app: App): Promise<void>
   });
 
   http.get('/user/access_right', async (req) => accessRight(await user(req)));
+
+  http.post('/user/stream_key', async (req) => {
+    const streamer = await user(req);
+    const { key, createdAt } = await rotateStreamKey(app, streamer);
+    return { stream_key: key, created_at: isoTime(createdAt), ...whipAddress(app, streamer.username) };
+  });
+  http.get('/user/stream_key', async (req) => {
+    const streamer = await user(req);
+    const createdAt = await streamKeyCreatedAt(app, streamer);
+    return { has_key: createdAt !== null, created_at: createdAt === null ? null : isoTime(createdAt), ...whipAddress(app, streamer.username) };
+  });
+  http.delete('/user/stream_key', async (req) => {
+    await revokeStreamKey(app, await user(req));
+    return { message: 'Stream key revoked' };
+  });
+
+  await http.register(async (scope) => videoRoutes(scope, app));
+}
+
+/** Where OBS publishes for `name`: the path, and the whole URL when PUBLIC_URL says where this server is. */
+function whipAddress(app: App, name: string): { whip_path: string; whip_url: string | null } {
+  const path = `/whip/${encodeURIComponent(name)}`;
+  return { whip_path: path, whip_url: app.config.publicUrl ? new URL(path, app.config.publicUrl).toString() : null };
 }

@@ -44,11 +44,19 @@ export interface LiveFollowsTable {
   created_at: EpochMs;
 }
 
+/** A streamer's stream key for WHIP publishing (OBS): only its SHA-256 is kept, one per streamer. */
+export interface LiveStreamKeysTable {
+  user_id: number;
+  key_hash: string;
+  created_at: EpochMs;
+}
+
 /** The live surface's own tables, added to the core ones with `db.withTables<LiveTables>()`. */
 export type LiveTables = {
   live_streams: LiveStreamsTable;
   live_channels: LiveChannelsTable;
   live_follows: LiveFollowsTable;
+  live_stream_keys: LiveStreamKeysTable;
 };
 
 /**
@@ -89,6 +97,17 @@ export const liveMigrations: StoaMigration[] = [
         .addColumn('viewer_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('live_follows_pk', ['streamer_id', 'viewer_id'])
+        .execute();
+    },
+  },
+  {
+    name: '0910_live_stream_keys',
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('live_stream_keys')
+        .addColumn('user_id', 'integer', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+        .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute();
     },
   },

@@ -40,6 +40,19 @@ export function freshWatchers(app: App, streamId: number): Promise<number> {
   return app.state.presence.countSeen(watchGroup(streamId));
 }
 
+/**
+ * Counts a WebRTC viewer (a WHEP session, `id`) among the stream's watchers for the next
+ * LIVE_WATCH_TTL_S, as a heartbeat does; its node repeats this while the session plays.
+ */
+export function markPlayingSession(app: App, streamId: number, id: string): Promise<void> {
+  return app.state.presence.markSeen(watchGroup(streamId), `rtc:${id}`, app.config.live.watchTtlS * 1000);
+}
+
+/** Stops counting a WebRTC viewer that left. */
+export function forgetPlayingSession(app: App, streamId: number, id: string): Promise<void> {
+  return app.state.presence.forget(watchGroup(streamId), `rtc:${id}`);
+}
+
 /** `i_people` of a live stream: the front-end counter plus fresh watchers. */
 export async function peopleNow(app: App, stream: LiveStream): Promise<number> {
   return stream.front_people + (await freshWatchers(app, stream.id));
@@ -68,10 +81,15 @@ export async function changeFrontPeople(app: App, actor: User, name: string, del
 export async function watchStream(app: App, viewer: User, name: string): Promise<{ s_name: string; i_people: number }> {
   const { stream, streamerName } = await requireStreamerLive(app, name);
   await app.state.presence.markSeen(watchGroup(stream.id), String(viewer.id), app.config.live.watchTtlS * 1000);
+  return { s_name: streamerName, i_people: await recountViewers(app, stream, streamerName) };
+}
+
+/** Counts the stream's viewers now, notes a new peak and announces a changed count; returns the count. */
+export async function recountViewers(app: App, stream: LiveStream, streamerName: string): Promise<number> {
   const people = await peopleNow(app, stream);
   if (people > stream.peak) notePeak(app, stream.id, people);
   await announceViewers(app, stream.id, streamerName, people);
-  return { s_name: streamerName, i_people: people };
+  return people;
 }
 
 /** `GET /user/current_people`: open to anyone; a streamer who is not live has 0 and 0. */
