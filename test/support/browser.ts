@@ -26,14 +26,17 @@ export function browserSkip(): string | false {
 
 /**
  * Starts headless Chromium with the flags this machine needs: no sandbox (root), no GPU,
- * and no background networking (the closed network refuses it). Playwright gives each
- * launch a fresh, empty profile.
+ * and no background networking (the closed network refuses it); with `fakeMedia`, a fake
+ * camera and microphone. Playwright gives each launch a fresh, empty profile.
  */
-export function launchBrowser(): Promise<Browser> {
+export function launchBrowser(options: { fakeMedia?: boolean } = {}): Promise<Browser> {
+  // A fake camera and microphone (a moving test pattern and a beep), granted without asking.
+  const media = options.fakeMedia ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] : [];
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [
+      ...media,
       '--no-sandbox',
       '--disable-gpu',
       '--disable-quic',
