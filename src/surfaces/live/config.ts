@@ -22,6 +22,10 @@ export interface LiveRtcConfig {
   publisherGoneS: number;
   /** WebRTC viewers one node serves at most, over every stream (LIVE_MAX_WEBRTC_VIEWERS). */
   maxViewers: number;
+  /** The ffmpeg that writes HLS (LIVE_FFMPEG_PATH, `ffmpeg`); null when HLS is off (LIVE_HLS=off). */
+  ffmpegPath: string | null;
+  /** Segments of an ended stream are removed this long after its end (LIVE_HLS_KEEP_S, 60). */
+  hlsKeepS: number;
 }
 
 declare module '../../core/config.js' {
@@ -42,6 +46,13 @@ export function readLiveConfig(r: EnvReader): { live: LiveConfig } {
   };
 }
 
+/** LIVE_HLS: `auto` (the default: HLS when ffmpeg runs) or `off`. */
+function readHlsSwitch(r: EnvReader): boolean {
+  const value = r.string('LIVE_HLS', 'auto');
+  if (value !== 'auto' && value !== 'off') r.problem('LIVE_HLS must be auto or off');
+  return value !== 'off';
+}
+
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 
 function readRtcConfig(r: EnvReader): LiveRtcConfig {
@@ -56,5 +67,7 @@ function readRtcConfig(r: EnvReader): LiveRtcConfig {
     announcedAddress: announced !== null && IPV4.test(announced) ? announced : null,
     publisherGoneS: r.int('LIVE_PUBLISHER_GONE_S', 10, 1, 3600),
     maxViewers: r.int('LIVE_MAX_WEBRTC_VIEWERS', 200, 0, 100_000),
+    ffmpegPath: readHlsSwitch(r) ? r.string('LIVE_FFMPEG_PATH', 'ffmpeg') : null,
+    hlsKeepS: r.int('LIVE_HLS_KEEP_S', 60, 0, 7 * 24 * 3600),
   };
 }

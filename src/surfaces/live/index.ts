@@ -6,7 +6,7 @@ import { liveRoutes } from './routes.js';
 import { liveMigrations } from './tables.js';
 import { sweepViewers } from './viewers.js';
 import { readLiveConfig } from './config.js';
-import { stopLiveVideo } from './video/routes.js';
+import { liveVideo, stopLiveVideo } from './video/routes.js';
 
 export { checkLongStreams } from './alerts.js';
 export { sweepViewers } from './viewers.js';
@@ -44,6 +44,8 @@ export const liveSurface: Surface = {
     const stopAlerts = every(app, app.config.live.alertCheckIntervalS * 1000, 'alert check', () => checkLongStreams(app));
     const sweepMs = Math.max(1000, Math.floor((app.config.live.watchTtlS * 1000) / 3));
     const stopSweep = every(app, sweepMs, 'viewer sweep', () => sweepViewers(app));
+    const hlsOff = liveVideo(app).hls.unavailableReason;
+    if (hlsOff) app.log.warn(`live: ${hlsOff}; WebRTC publishing and watching work without it`);
     return {
       stop: async () => {
         stopAlerts();

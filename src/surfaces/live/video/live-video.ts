@@ -7,6 +7,7 @@ import { findLiveStream, type LiveStream } from '../repo.js';
 import { endStream, goLive } from '../service.js';
 import { requireManagedStreamer, requireStreamerLive } from '../streamers.js';
 import { forgetPlayingSession, markPlayingSession, recountViewers } from '../viewers.js';
+import { HlsOutputs } from './hls-outputs.js';
 import { isGone, StreamRelay } from './stream-relay.js';
 
 /**
@@ -51,8 +52,11 @@ export class LiveVideo {
   private readonly players = new Map<string, Playing>();
   private readonly sweeper: NodeJS.Timeout;
   private sweeping = false;
+  /** HLS of every stream published here (when ffmpeg runs). */
+  readonly hls: HlsOutputs;
 
   constructor(private readonly app: App) {
+    this.hls = new HlsOutputs(app);
     this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
     this.sweeper.unref();
   }
@@ -73,6 +77,7 @@ export class LiveVideo {
       this.byName.set(streamer.username, publishing);
       this.publishers.set(publishing.id, publishing);
       this.watchConnection(relay.publisher, publishing);
+      await this.hls.start(streamer.username, relay).catch((err: unknown) => this.app.log.warn({ err, stream: streamer.username }, 'live HLS: could not start'));
       return { id: publishing.id, answerSdp };
     } catch (err) {
       await relay.close();
@@ -133,6 +138,7 @@ export class LiveVideo {
   async stop(): Promise<void> {
     clearInterval(this.sweeper);
     for (const publishing of [...this.publishers.values()]) await this.end(publishing, true).catch(() => {});
+    await this.hls.close();
   }
 
   private watchConnection(pc: RTCPeerConnection, publishing: Publishing): void {
@@ -166,6 +172,7 @@ export class LiveVideo {
       if (!(err instanceof AppError && err.message === 'Not live')) throw err;
     } finally {
       for (const playing of [...this.players.values()]) if (playing.publishing === publishing) await this.leave(playing);
+      await this.hls.stop(publishing.streamer.username);
       await publishing.relay.close();
     }
   }
@@ -192,6 +199,7 @@ export class LiveVideo {
         if (playing.goneSince !== null && now - playing.goneSince >= goneMs) await this.leave(playing);
         else if (playing.markedAt !== null && now - playing.markedAt >= refreshMs) await this.markPlaying(playing);
       }
+      this.hls.sweep(now);
     } catch (err) {
       this.app.log.warn({ err }, 'live video sweep failed');
     } finally {

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../../core/app.js';
 import type { User } from '../../../core/db/schema.js';
@@ -69,7 +70,9 @@ function created(reply: FastifyReply, location: string, answerSdp: string): Fast
  *   key or web JWT>`) publishes; `DELETE /whip/<s_name>/<id>` (same authorization) ends it;
  * - `POST /whep/<s_name>` (no sign-in: streams are public) watches; `DELETE
  *   /whep/<s_name>/<id>` leaves (the session URL is the capability);
- * - `PATCH` on a session (trickle ICE) is 405: offers and answers carry every candidate.
+ * - `PATCH` on a session (trickle ICE) is 405: offers and answers carry every candidate;
+ * - `GET /live/hls/<s_name>/index.m3u8` and its segments: HLS of a stream published here
+ *   (503 when ffmpeg does not run here), cacheable by nginx or a CDN.
  */
 export async function videoRoutes(http: FastifyInstance, app: App): Promise<void> {
   http.removeAllContentTypeParsers();
@@ -105,4 +108,16 @@ export async function videoRoutes(http: FastifyInstance, app: App): Promise<void
     return reply.code(200).send({ message: 'Left the stream' });
   });
   http.patch('/whep/:name/:id', notTrickle);
+
+  http.get('/live/hls/:name/:file', async (req, reply) => {
+    const hls = liveVideo(app).hls;
+    if (!hls.available) throw new AppError('unavailable', hls.unavailableReason!);
+    const file = hls.fileFor(name(req), (req.params as { file: string }).file);
+    if (!file) throw new AppError('not_found', 'No such HLS file: the stream is not live here, or the segment is gone');
+    const playlist = file.endsWith('.m3u8');
+    // The playlist changes every segment; a segment never changes, so caches keep it.
+    reply.header('cache-control', playlist ? 'no-cache' : 'public, max-age=86400, immutable');
+    reply.header('content-type', playlist ? 'application/vnd.apple.mpegurl' : 'video/mp2t');
+    return reply.send(createReadStream(file));
+  });
 }

@@ -1,4 +1,4 @@
-import { MediaStreamTrack, type RTCPeerConnection, type RTCRtpCodecParameters, type RTCRtpTransceiver, type RtcpPacket } from 'werift';
+import { MediaStreamTrack, type RTCPeerConnection, type RTCRtpCodecParameters, type RTCRtpTransceiver, type RtcpPacket, type RtpPacket } from 'werift';
 import type { LiveRtcConfig } from '../config.js';
 import { newPeerConnection, publishVideoCodecs, sameCodec, withAnnouncedAddress } from './peer-config.js';
 
@@ -50,6 +50,8 @@ export class StreamRelay {
   private closed = false;
   /** RTP packets received from the publisher so far (a publisher that stops sending is gone). */
   packets = 0;
+  /** Sees every packet from the publisher first, as it arrived (the HLS encoder). */
+  tap: ((kind: Kind, rtp: RtpPacket) => void) | null = null;
 
   private constructor(
     private readonly rtc: LiveRtcConfig,
@@ -70,6 +72,8 @@ export class StreamRelay {
         relay.packets++;
         if (!feed || relay.closed) return;
         feed.ssrc = rtp.header.ssrc;
+        // Before the viewers' senders, which rewrite the header for their own connection.
+        relay.tap?.(track.kind as Kind, rtp);
         feed.relay.writeRtp(rtp);
       }),
     );
@@ -91,6 +95,11 @@ export class StreamRelay {
     }
     await pc.setLocalDescription(await pc.createAnswer());
     return { relay, answerSdp: withAnnouncedAddress(pc.localDescription!.sdp, rtc.announcedAddress) };
+  }
+
+  /** The codec the publisher sends of each kind (mime type, clock rate, channels, format parameters). */
+  codecOf(kind: Kind): RTCRtpCodecParameters | null {
+    return this.feeds.get(kind)?.codec ?? null;
   }
 
   /** How many viewers' connections this stream holds. */

@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { http } from '../../../../test/support/clients.js';
 import { eventually } from '../../../../test/support/eventually.js';
@@ -16,7 +20,7 @@ describe('live video: WHIP publishing, WHEP watching, stream keys', () => {
 
   before(async () => {
     scene = await startLiveScene('sqlite', { LIVE_PUBLISHER_GONE_S: '10' });
-    for (const name of ['sam', 'vera', 'otto']) await addUser(scene, name);
+    for (const name of ['sam', 'vera', 'otto', 'hugo']) await addUser(scene, name);
   });
   after(async () => {
     for (const client of open) await client.stop();
@@ -165,5 +169,42 @@ describe('live video: WHIP publishing, WHEP watching, stream keys', () => {
     const ended = await http(scene.base, 'POST', '/user/end', { headers: scene.auth.vera, body: { s_name: 'vera' } });
     assert.equal(ended.status, 200);
     await eventually(() => !liveVideo(scene.app).isPublishing('vera'), { what: 'the publishing session to close after POST /user/end' });
+  });
+
+  test('HLS: the playlist appears, its segments decode as H.264, and an ended stream’s files go after LIVE_HLS_KEEP_S', async () => {
+    const hls = liveVideo(scene.app).hls;
+    assert.equal(hls.available, true, 'ffmpeg runs here (CI installs it)');
+    const { location } = await publish('hugo', jwtOf('hugo'));
+    const playlist = await eventually(async () => {
+      const res = await fetch(`${scene.base}/live/hls/hugo/index.m3u8`);
+      const text = await res.text();
+      return res.status === 200 && /seg\d{5}\.ts/.test(text) && { res, text };
+    }, { timeoutMs: 15_000, what: 'the HLS playlist with a segment' });
+    assert.equal(playlist.res.headers.get('content-type'), 'application/vnd.apple.mpegurl');
+    assert.equal(playlist.res.headers.get('cache-control'), 'no-cache');
+    assert.match(playlist.text, /^#EXTM3U/);
+    const segment = /seg\d{5}\.ts/.exec(playlist.text)![0];
+    const res = await fetch(`${scene.base}/live/hls/hugo/${segment}`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'video/mp2t');
+    assert.equal(res.headers.get('cache-control'), 'public, max-age=86400, immutable');
+    const file = join(mkdtempSync(join(tmpdir(), 'stoa-hls-')), segment);
+    writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+    const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', file]).toString());
+    const video = probe.streams.find((s: { codec_type: string }) => s.codec_type === 'video');
+    assert.deepEqual([video.codec_name, video.width, video.height], ['h264', 320, 240]);
+    rmSync(dirname(file), { recursive: true, force: true });
+
+    for (const bad of ['../index.m3u8', 'index.m3u', 'seg1.ts', 'input.sdp']) {
+      const refused = await fetch(`${scene.base}/live/hls/hugo/${encodeURIComponent(bad)}`);
+      assert.equal(refused.status, 404, bad);
+      assert.deepEqual(Object.keys(await refused.json()), ['Error']);
+    }
+    assert.equal((await fetch(`${scene.base}/live/hls/sam/index.m3u8`)).status, 404, 'not published');
+
+    await http(scene.base, 'DELETE', location, { headers: bearer(jwtOf('hugo')) });
+    assert.equal((await fetch(`${scene.base}/live/hls/hugo/index.m3u8`)).status, 200, 'kept for players to finish');
+    scene.clock.advance(60_000);
+    await eventually(async () => (await fetch(`${scene.base}/live/hls/hugo/index.m3u8`)).status === 404, { what: 'the ended stream’s HLS files to go' });
   });
 });
