@@ -18,10 +18,11 @@ const keys = (db: Executor) => db.withTables<LiveTables>();
 export async function rotateStreamKey(app: App, user: User): Promise<{ key: string; createdAt: number }> {
   const key = `${KEY_PREFIX}${randomHex(20)}`;
   const createdAt = app.clock.now();
+  const keyHash = sha256Hex(key);
   await keys(app.db)
     .insertInto('live_stream_keys')
-    .values({ user_id: user.id, key_hash: sha256Hex(key), created_at: createdAt })
-    .onConflict((oc) => oc.column('user_id').doUpdateSet({ key_hash: sha256Hex(key), created_at: createdAt }))
+    .values({ user_id: user.id, key_hash: keyHash, created_at: createdAt })
+    .onConflict((oc) => oc.column('user_id').doUpdateSet({ key_hash: keyHash, created_at: createdAt }))
     .execute();
   return { key, createdAt };
 }

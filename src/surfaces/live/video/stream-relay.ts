@@ -35,6 +35,16 @@ function closeConnection(pc: RTCPeerConnection): Promise<void> {
 /** Thrown when an offer cannot be used: the route answers 400 with its message. */
 export class OfferError extends Error {}
 
+/** Applies a client's offer to `pc`; an offer it cannot read closes `pc` and throws OfferError. */
+async function applyOffer(pc: RTCPeerConnection, offerSdp: string): Promise<void> {
+  try {
+    await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+  } catch (err) {
+    await closeConnection(pc);
+    throw new OfferError(`The SDP offer cannot be used: ${(err as Error).message}`);
+  }
+}
+
 /**
  * One published stream on this node: the publisher's peer connection and the viewers'
  * ones, with every RTP packet from the publisher forwarded as it is (no decoding) to each
@@ -77,12 +87,7 @@ export class StreamRelay {
         feed.relay.writeRtp(rtp);
       }),
     );
-    try {
-      await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
-    } catch (err) {
-      await closeConnection(pc);
-      throw new OfferError(`The SDP offer cannot be used: ${(err as Error).message}`);
-    }
+    await applyOffer(pc, offerSdp);
     for (const transceiver of pc.getTransceivers()) {
       const kind = transceiver.kind as Kind;
       const codec = transceiver.codecs[0];
@@ -115,12 +120,7 @@ export class StreamRelay {
   async watch(id: string, offerSdp: string): Promise<{ viewer: RTCPeerConnection; answerSdp: string }> {
     const video = this.feeds.get('video');
     const pc = newPeerConnection(this.rtc, video ? [sameCodec(video.codec)] : []);
-    try {
-      await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
-    } catch (err) {
-      await closeConnection(pc);
-      throw new OfferError(`The SDP offer cannot be used: ${(err as Error).message}`);
-    }
+    await applyOffer(pc, offerSdp);
     let sending = 0;
     for (const transceiver of pc.getTransceivers()) {
       const feed = this.feeds.get(transceiver.kind as Kind);
